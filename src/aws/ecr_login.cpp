@@ -1,0 +1,99 @@
+#include "aws/ecr_login.h"
+
+#include <spdlog/spdlog.h>
+
+#include "aws/ecr_host.h"
+#include "aws/endpoints.h"
+#include "aws/profile_file.h"
+#include "util/error.h"
+
+namespace ecrhelm::aws {
+
+std::optional<std::string> resolve_region(const std::string& explicit_region, const Env& env) {
+  if (!explicit_region.empty()) return explicit_region;
+  if (auto r = region_from_env(env)) return r;
+  return region_from_profile(env);
+}
+
+EcrTarget resolve_ecr_target(const std::string& registry, const std::string& region, bool is_public,
+                             const Env& env) {
+  EcrTarget t;
+  if (!region.empty() && !is_valid_region(region)) {
+    fail(ErrorKind::kInvalidInput, "--region '{}' is not a region name (e.g. us-west-2)", region);
+  }
+  if (!registry.empty()) {
+    auto host = parse_ecr_host(registry);
+    if (!host) {
+      fail(ErrorKind::kInvalidInput,
+           "registry '{}' is not an Amazon ECR host; expected ACCOUNT.dkr.ecr.REGION.amazonaws.com "
+           "or public.ecr.aws",
+           registry);
+    }
+    t.registry_host = host->host;
+    t.is_public = host->is_public;
+    t.fips = host->fips;
+    t.registry_id = host->account_id;
+    t.region = host->is_public ? "us-east-1" : host->region;
+    if (!region.empty() && !host->is_public && region != host->region) {
+      fail(ErrorKind::kInvalidInput,
+           "--region {} does not match registry {} (region {}); drop --region or fix it", region,
+           registry, host->region);
+    }
+    return t;
+  }
+  if (is_public) {
+    t.is_public = true;
+    t.region = "us-east-1";
+    t.registry_host = "public.ecr.aws";
+    return t;
+  }
+  auto r = resolve_region(region, env);
+  if (!r) {
+    fail(
+        ErrorKind::kInvalidInput,
+        "no AWS region: pass --region or --registry HOST, or set AWS_REGION (or a profile region)");
+  }
+  if (!is_valid_region(*r)) {
+    fail(ErrorKind::kInvalidInput,
+         "region '{}' (from the environment or profile) is not a region name", *r);
+  }
+  t.region = *r;
+  return t;
+}
+
+EcrTokenSource::EcrTokenSource(ProviderContext ctx, ChainOptions opts,
+                               std::unique_ptr<TokenFileCache> cache)
+    : ctx_(std::move(ctx)), opts_(std::move(opts)), cache_(std::move(cache)) {
+  chain_ = std::make_unique<CachingProvider>(make_default_chain(ctx_, opts_), *ctx_.service.clock);
+}
+
+Credentials EcrTokenSource::credentials() { return require(*chain_); }
+
+AuthorizationToken EcrTokenSource::token(const EcrTarget& target, bool* from_cache) {
+  const Env& env = *ctx_.service.env;
+  std::string key;
+  TimePoint now = ctx_.service.clock->now();
+  if (cache_) {
+    key = token_cache_key(env, target.is_public ? "public.ecr.aws" : target.registry_host,
+                          target.region, opts_.profile);
+    if (auto hit = cache_->get(key, now)) {
+      spdlog::debug("ecr token for {} from cache {}", target.registry_host, cache_->path());
+      if (from_cache) *from_cache = true;
+      return *hit;
+    }
+  }
+  if (from_cache) *from_cache = false;
+  Credentials creds = credentials();
+  ServiceContext sctx = ctx_.service;
+  if (target.fips) sctx.endpoint_options.fips = true;
+  AuthorizationToken tok;
+  if (target.is_public) {
+    tok = EcrPublicClient(sctx).get_authorization_token(creds, "");
+  } else {
+    tok = EcrClient(sctx, target.region).get_authorization_token(creds, target.registry_id);
+  }
+  if (cache_) cache_->put(key, tok, now);
+  return tok;
+}
+
+}  // namespace ecrhelm::aws

@@ -1,0 +1,99 @@
+// The Docker credential-helper protocol (get/list/store/erase on stdin and
+// stdout), as `ecrhelm credential-helper ACTION` and as
+// docker-credential-ecrhelm, so Helm, Docker, skopeo and oras reach ECR with
+// no stored password. Tokens come from the file cache while in their first
+// half of life.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <iterator>
+
+#include "aws/ecr_host.h"
+#include "aws/ecr_login.h"
+#include "cli/runtime.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace ecrhelm::cli {
+namespace {
+
+// Docker and Helm test stdout for this exact text to mean "no credentials".
+constexpr const char* kNotFound = "credentials not found in native keychain";
+constexpr size_t kMaxStdin = 64 << 10;
+
+std::string read_stdin() {
+  std::string in;
+  char buf[4096];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    in.append(buf, size_t(std::cin.gcount()));
+    if (in.size() > kMaxStdin) throw ecrhelm::Error(ErrorKind::kInvalidInput, "credential helper input is too large");
+  }
+  return in;
+}
+
+int helper_get(Runtime& rt, bool use_cache) {
+  std::string server(trim(read_stdin()));
+  auto host = aws::parse_ecr_host(server);
+  if (!host) {
+    spdlog::debug("credential helper: {} is not an ECR host", server);
+    std::cout << kNotFound << "\n";
+    return 1;
+  }
+  auto target = aws::resolve_ecr_target(server, "", false, rt.env());
+  std::unique_ptr<aws::TokenFileCache> cache;
+  if (use_cache && !rt.env().get_nonempty("ECRHELM_NO_CACHE"))
+    cache = std::make_unique<aws::TokenFileCache>(aws::TokenFileCache::default_path(rt.env()));
+  aws::EcrTokenSource source(rt.providers(), {rt.flags().profile}, std::move(cache));
+  aws::AuthorizationToken tok = source.token(target);
+  nlohmann::json j = {{"ServerURL", server}, {"Username", tok.username}, {"Secret", tok.password.reveal()}};
+  std::cout << j.dump() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_credential_helper(const std::string& action, GlobalFlags& g, bool use_cache) {
+  try {
+    Runtime rt(g);
+    if (action == "get") return helper_get(rt, use_cache);
+    if (action == "list") {
+      // Registries are derived from AWS credentials, not stored: nothing to list.
+      std::cout << "{}\n";
+      return 0;
+    }
+    if (action == "store" || action == "erase") {
+      read_stdin();
+      // ECR passwords are minted from AWS credentials; there is nothing to store.
+      // Succeeding keeps `docker login`/`docker logout` working with credHelpers.
+      spdlog::debug("credential helper: {} ignored (ECR tokens are derived, not stored)", action);
+      return 0;
+    }
+    std::cerr << fmt::format(
+        "ecrhelm: unknown credential-helper action '{}'; use get, list, store or erase\n", action);
+    return 2;
+  } catch (const ecrhelm::Error& e) {
+    // The protocol's error channel is stdout; keep it one line.
+    std::cout << "ecrhelm: " << e.what() << "\n";
+    return exit_code_for(e.kind());
+  }
+}
+
+Command add_credential_helper(CLI::App& app, GlobalFlags& g) {
+  struct Opts {
+    std::string action;
+    bool no_cache = false;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand(
+      "credential-helper",
+      "Docker credential-helper protocol (also as docker-credential-ecrhelm)");
+  sub->add_option("action", opts->action, "get, list, store or erase")
+      ->required()
+      ->check(CLI::IsMember({"get", "list", "store", "erase"}));
+  sub->add_flag("--no-cache", opts->no_cache, "always ask ECR (no token file cache)");
+  return {sub, [&g, opts]() { return run_credential_helper(opts->action, g, !opts->no_cache); }};
+}
+
+}  // namespace ecrhelm::cli

@@ -1,0 +1,90 @@
+// `ecrhelm login HOST`: writes a fresh ECR credential into Helm's registry
+// config and/or Docker's config (atomic, 0600, other entries kept), or points
+// Docker at the credential helper so no password is stored at all.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "aws/ecr_login.h"
+#include "cli/runtime.h"
+#include "oci/registry_config.h"
+#include "util/error.h"
+
+namespace ecrhelm::cli {
+
+Command add_login(CLI::App& app, GlobalFlags& g) {
+  struct Opts {
+    std::string host;
+    std::string region;
+    bool helm = false;
+    bool docker = false;
+    bool use_helper = false;
+    std::string registry_config;
+  };
+  auto opts = std::make_shared<Opts>();
+  auto* sub = app.add_subcommand("login", "write an ECR login into Helm's and/or Docker's config");
+  sub->add_option("host", opts->host,
+                  "ECR registry host; default: your own registry in --region (from the token)");
+  sub->add_option("--region", opts->region, "region when no host is given");
+  sub->add_flag("--helm", opts->helm, "write Helm's registry config (the default)");
+  sub->add_flag("--docker", opts->docker, "write Docker's config.json");
+  sub->add_flag("--use-credential-helper", opts->use_helper,
+                "with --docker: set credHelpers[host]=ecrhelm instead of storing a password");
+  sub->add_option("--registry-config", opts->registry_config,
+                  "Helm registry config path (default: $HELM_REGISTRY_CONFIG or "
+                  "~/.config/helm/registry/config.json)");
+  return {sub, [&g, opts]() {
+            Runtime rt(g);
+            bool helm = opts->helm || !opts->docker;
+            auto target = aws::resolve_ecr_target(opts->host, opts->region, false, rt.env());
+            std::string host = target.registry_host;
+            std::vector<std::string> written;
+            if (opts->docker && opts->use_helper) {
+              if (host.empty()) {
+                throw ecrhelm::Error(ErrorKind::kInvalidInput,
+                            "--use-credential-helper needs the registry host as an argument");
+              }
+              std::string path = oci::docker_config_path(rt.env());
+              oci::store_cred_helper(path, host, "ecrhelm");
+              written.push_back(path + " (credHelpers)");
+              if (!helm) {
+                std::cout << "Login Succeeded\n";
+                std::cerr << fmt::format("ecrhelm: {} now uses docker-credential-ecrhelm for {}\n",
+                                         path, host);
+                return 0;
+              }
+            }
+            aws::EcrTokenSource source(rt.providers(), {g.profile}, nullptr);
+            aws::AuthorizationToken tok = source.token(target);
+            if (host.empty()) {
+              host = tok.proxy_endpoint;
+              if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
+            }
+            if (helm) {
+              std::string path = opts->registry_config.empty()
+                                     ? oci::helm_registry_config_path(rt.env())
+                                     : opts->registry_config;
+              oci::store_basic_auth(path, host, tok.username, tok.password);
+              written.push_back(path);
+            }
+            if (opts->docker && !opts->use_helper) {
+              std::string path = oci::docker_config_path(rt.env());
+              if (auto store = oci::creds_store(path)) {
+                spdlog::warn(
+                    "{} sets credsStore={}, which Docker consults before auths; consider "
+                    "`ecrhelm login --docker --use-credential-helper {}`",
+                    path, *store, host);
+              }
+              oci::store_basic_auth(path, host, tok.username, tok.password);
+              written.push_back(path);
+            }
+            std::cout << "Login Succeeded\n";
+            for (const auto& w : written)
+              std::cerr << fmt::format("ecrhelm: wrote {} for {} (expires {})\n", w, host,
+                                       format_iso8601(tok.expires_at));
+            return 0;
+          }};
+}
+
+}  // namespace ecrhelm::cli

@@ -1,0 +1,90 @@
+// ecrhelm: OCI Helm charts in private Amazon ECR for Argo CD, Helm and
+// people, with no token rotated by hand. This file only parses and dispatches.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "cli/runtime.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace {
+
+const char* kExamples = R"(
+Examples:
+  ecrhelm whoami                                   # the seed's `aws sts get-caller-identity`
+  ecrhelm token --region us-west-2                 # like `aws ecr get-login-password`
+  ecrhelm token --registry 123456789012.dkr.ecr.us-west-2.amazonaws.com -o json
+  ecrhelm login 123456789012.dkr.ecr.us-west-2.amazonaws.com   # Helm's registry config
+  echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get
+
+Exit codes: 0 ok, 1 remote or internal error, 2 bad input or unsupported,
+3 rejected credentials or permission, 4 not found, 5 network or throttled.
+)";
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ecrhelm;
+  std::string self = argc > 0 ? argv[0] : "ecrhelm";
+  cli::GlobalFlags flags;
+
+  // Called as docker-credential-ecrhelm: the Docker credential-helper protocol.
+  if (ends_with(self, "docker-credential-ecrhelm")) {
+    init_logging(std::getenv("ECRHELM_DEBUG") ? "debug" : "warn");
+    if (argc != 2) {
+      std::cerr << "usage: docker-credential-ecrhelm get|list|store|erase (server URL on stdin)\n";
+      return 2;
+    }
+    return cli::run_credential_helper(argv[1], flags, true);
+  }
+
+  CLI::App app{"ecrhelm: OCI Helm charts in private Amazon ECR, no token rotated by hand", "ecrhelm"};
+  app.footer(kExamples);
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "ecrhelm 0.1.0");
+  app.add_flag("-v,--verbose", flags.verbose, "debug logs on stderr (secrets are never logged)");
+  app.add_option("--log-format", flags.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--profile", flags.profile,
+                 "use only this AWS profile (as `aws --profile`); AWS_PROFILE also works");
+  std::vector<cli::Command> commands = {
+      cli::add_whoami(app, flags),
+      cli::add_token(app, flags),
+      cli::add_login(app, flags),
+      cli::add_credential_helper(app, flags),
+      cli::add_pull(app, flags),
+      cli::add_tags(app, flags),
+      cli::add_show(app, flags),
+  };
+
+  try {
+    app.parse(argc, argv);
+    init_logging(flags.verbose ? "debug" : "warn",
+                 flags.log_format == "json" ? LogFormat::kJson : LogFormat::kText);
+    for (auto& c : commands)
+      if (c.app->parsed()) return c.run();
+    return 2;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "ecrhelm: " << e.what() << "\n";
+    return exit_code_for(e.kind());
+  } catch (const std::exception& e) {
+    std::cerr << "ecrhelm: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

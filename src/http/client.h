@@ -1,0 +1,53 @@
+// HttpClient: the one way ecrhelm talks HTTP. CurlHttpClient implements it on
+// libcurl with connection reuse, TLS options, proxies from the environment
+// (http_proxy/https_proxy/no_proxy, as curl reads them) and size limits.
+// Redirects are NOT followed here: callers decide (credentials must not
+// follow a redirect to another origin).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace ecrhelm::http {
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Throws Error(kNetwork) on connection/TLS/timeout failures and
+  // Error(kRemote) when the body exceeds the request's limit. Any HTTP status
+  // is a normal Response.
+  virtual Response send(const Request& req) = 0;
+};
+
+struct TlsOptions {
+  std::string ca_file;        // extra CA bundle (PEM); empty = system store
+  bool insecure_skip_verify = false;
+  std::string client_cert_file;
+  std::string client_key_file;
+};
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  explicit CurlHttpClient(TlsOptions tls = {}, std::string user_agent = default_user_agent());
+  ~CurlHttpClient() override;
+  CurlHttpClient(const CurlHttpClient&) = delete;
+  CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+  Response send(const Request& req) override;
+  static std::string default_user_agent();
+
+ private:
+  void* acquire();          // a CURL* easy handle from the pool (keeps connections)
+  void release(void* h);
+
+  TlsOptions tls_;
+  std::string user_agent_;
+  std::mutex mu_;
+  std::vector<void*> idle_;
+};
+
+}  // namespace ecrhelm::http

@@ -1,0 +1,29 @@
+// Docker's and Helm's registry credential files (config.json): where they
+// live and how an entry is written without losing any other key.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "util/env.h"
+#include "util/secret.h"
+
+namespace ecrhelm::oci {
+
+// $HELM_REGISTRY_CONFIG, else $XDG_CONFIG_HOME/helm/registry/config.json,
+// else ~/.config/helm/registry/config.json (Helm's helmpath rules on Linux).
+std::string helm_registry_config_path(const Env& env);
+// $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
+std::string docker_config_path(const Env& env);
+
+// Sets auths[host] = {"auth": base64(user:password)} in the file, keeping
+// every other key; creates the file if missing. Atomic, mode 0600. A file
+// that is not a JSON object is left untouched and reported.
+void store_basic_auth(const std::string& path, const std::string& host, const std::string& user,
+                      const Secret& password);
+// Sets credHelpers[host] = helper (e.g. "ecrhelm" for docker-credential-ecrhelm).
+void store_cred_helper(const std::string& path, const std::string& host, const std::string& helper);
+// The file's credsStore, if any (a credsStore hides auths entries from Docker).
+std::optional<std::string> creds_store(const std::string& path);
+
+}  // namespace ecrhelm::oci

@@ -1,0 +1,20 @@
+// File I/O with the project's rules: errors name the path and what to do;
+// writes are atomic (temp file in the same folder + fsync + rename).
+#pragma once
+
+#include <string>
+#include <sys/types.h>
+
+namespace ecrhelm {
+
+// Whole file; throws kNotFound / kInvalidInput naming `what` (e.g. "web identity token file").
+std::string read_file(const std::string& path, const std::string& what, size_t max_bytes = 16 << 20);
+bool file_exists(const std::string& path);
+// Creates missing parent folders with `dir_mode`, writes data to a temp file
+// with `mode`, fsyncs and renames over path. Nothing partial is ever left.
+void write_file_atomic(const std::string& path, const std::string& data, mode_t mode = 0600,
+                       mode_t dir_mode = 0700);
+void make_dirs(const std::string& path, mode_t mode = 0700);
+std::string dirname_of(const std::string& path);
+
+}  // namespace ecrhelm
