@@ -6,6 +6,7 @@
 #include "aws/endpoints.h"
 #include "aws/profile_file.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace ecrhelm::aws {
 
@@ -59,6 +60,23 @@ EcrTarget resolve_ecr_target(const std::string& registry, const std::string& reg
   }
   t.region = *r;
   return t;
+}
+
+std::optional<EcrTarget> ecr_target_for_host(const std::string& host, const std::string& region,
+                                             const Env& env) {
+  if (parse_ecr_host(host)) return resolve_ecr_target(host, region, false, env);
+  auto aliases = env.get_nonempty("ECRHELM_ECR_REGISTRIES");
+  if (!aliases) return std::nullopt;
+  std::string bare = host;
+  if (auto p = bare.find("://"); p != std::string::npos) bare = bare.substr(p + 3);
+  bare = bare.substr(0, bare.find('/'));
+  for (auto a : split(*aliases, ',')) {
+    if (trim(a) != bare) continue;
+    EcrTarget t = resolve_ecr_target("", region, false, env);
+    t.registry_host = bare;
+    return t;
+  }
+  return std::nullopt;
 }
 
 EcrTokenSource::EcrTokenSource(ProviderContext ctx, ChainOptions opts,

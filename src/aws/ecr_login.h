@@ -29,6 +29,13 @@ std::optional<std::string> resolve_region(const std::string& explicit_region, co
 EcrTarget resolve_ecr_target(const std::string& registry, const std::string& region, bool is_public,
                              const Env& env);
 
+// The ECR target for a registry host: an ECR host name, or a host listed in
+// ECRHELM_ECR_REGISTRIES (comma-separated: VPC endpoint names, proxies,
+// test beds), whose region comes from `region` / the environment / profile.
+// nullopt for any other registry.
+std::optional<EcrTarget> ecr_target_for_host(const std::string& host, const std::string& region,
+                                             const Env& env);
+
 class EcrTokenSource {
  public:
   // cache may be null (no file cache).

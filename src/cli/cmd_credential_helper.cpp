@@ -10,7 +10,6 @@
 #include <iostream>
 #include <iterator>
 
-#include "aws/ecr_host.h"
 #include "aws/ecr_login.h"
 #include "cli/runtime.h"
 #include "util/error.h"
@@ -35,18 +34,17 @@ std::string read_stdin() {
 
 int helper_get(Runtime& rt, bool use_cache) {
   std::string server(trim(read_stdin()));
-  auto host = aws::parse_ecr_host(server);
-  if (!host) {
+  auto target = aws::ecr_target_for_host(server, "", rt.env());
+  if (!target) {
     spdlog::debug("credential helper: {} is not an ECR host", server);
     std::cout << kNotFound << "\n";
     return 1;
   }
-  auto target = aws::resolve_ecr_target(server, "", false, rt.env());
   std::unique_ptr<aws::TokenFileCache> cache;
   if (use_cache && !rt.env().get_nonempty("ECRHELM_NO_CACHE"))
     cache = std::make_unique<aws::TokenFileCache>(aws::TokenFileCache::default_path(rt.env()));
   aws::EcrTokenSource source(rt.providers(), {rt.flags().profile}, std::move(cache));
-  aws::AuthorizationToken tok = source.token(target);
+  aws::AuthorizationToken tok = source.token(*target);
   nlohmann::json j = {{"ServerURL", server}, {"Username", tok.username}, {"Secret", tok.password.reveal()}};
   std::cout << j.dump() << "\n";
   return 0;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <exception>
 
 #include "util/error.h"
@@ -23,13 +24,18 @@ struct Transfer {
   bool too_large = false;
   bool sink_aborted = false;
   std::exception_ptr sink_error = nullptr;  // thrown by the sink; rethrown after curl returns
+  int status = 0;                           // of the response whose headers came last
 };
+
+// The sink sees only a successful response's body; a redirect's or an
+// error's body is kept in Response::body (size-limited) for the caller.
+bool to_sink(const Transfer& t) { return t.req->sink && t.status >= 200 && t.status < 300; }
 
 size_t on_body(char* data, size_t size, size_t nmemb, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * nmemb;
   t->received += n;
-  if (t->req->sink) {
+  if (to_sink(*t)) {
     // An exception must not unwind through libcurl's C frames.
     bool keep_going = false;
     try {
@@ -57,6 +63,8 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
     t->resp->headers = Headers();  // a new response (e.g. after 100 Continue)
+    auto sp = line.find(' ');
+    t->status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
     return n;
   }
   auto colon = line.find(':');

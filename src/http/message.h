@@ -29,8 +29,9 @@ class Headers {
   std::vector<Entry> entries_;
 };
 
-// Where a response body goes when it should not be held in memory. Return
-// false to abort the transfer (size limit, digest failure, ...).
+// Where a 2xx response body goes when it should not be held in memory (other
+// bodies, e.g. a redirect's, stay in Response::body). Return false to abort
+// the transfer (size limit, digest failure, ...).
 using BodySink = std::function<bool(std::string_view chunk)>;
 
 // Every limit is a named constant.

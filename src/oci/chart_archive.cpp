@@ -215,7 +215,7 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
     archive_read_support_filter_gzip(r.a);
     archive_read_support_format_tar(r.a);
     if (archive_read_open_filename(r.a, tgz_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-      fail(ErrorKind::kInvalidInput, "cannot open chart archive {}: {}", tgz_path,
+      fail(ErrorKind::kInvalidInput, "chart archive {} is not a valid .tgz: {}", tgz_path,
            archive_error_string(r.a));
     }
     std::string top;

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "aws/ecr_host.h"
 #include "oci/registry_config.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -36,8 +35,7 @@ std::optional<aws::EcrTarget> DefaultRegistryCredentials::ecr_target(const std::
     t.registry_host = host;
     return t;
   }
-  if (!aws::parse_ecr_host(host)) return std::nullopt;
-  return aws::resolve_ecr_target(host, opts_.ecr_region, false, env_);
+  return aws::ecr_target_for_host(host, opts_.ecr_region, env_);
 }
 
 std::optional<BasicCredentials> DefaultRegistryCredentials::from_ecr(const std::string& host) {
