@@ -1,7 +1,6 @@
 # The two set-up commands are `make demo` and `make test`; the rest are parts.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
-FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
@@ -16,31 +15,32 @@ build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Every test: a short run of every fuzz target, the whole suite under
-# ASan+UBSan, then the whole suite in the normal build (its CTest summary is
-# the last line).
+# Every test: the whole suite in one clang build with ASan+UBSan (whose
+# libraries are also coverage-instrumented, so the same build holds the
+# libFuzzer targets, each run for FUZZ_SECONDS), then the whole suite in the
+# normal gcc build; its CTest summary is the last line.
+FUZZ_SECONDS ?= 5
 test: build
-	$(MAKE) fuzz
 	$(MAKE) test-sanitize
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-unit: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -LE integration
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'util|http|oci'
 
 test-sanitize: deps
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DECRHELM_SANITIZE=ON
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
+	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
-# Builds the libFuzzer targets and runs each for FUZZ_SECONDS (short by default;
-# `make fuzz-long` runs them for 10 minutes each).
-FUZZ_SECONDS ?= 20
+# Fuzzing alone (ASan+UBSan build): every target for 10 minutes.
 fuzz: deps
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DECRHELM_FUZZ=ON -DECRHELM_TESTS=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	scripts/run-fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
@@ -57,4 +57,4 @@ format:
 	find src tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-bench
+	rm -rf $(BUILD) $(ASAN_BUILD) build-bench
