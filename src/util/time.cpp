@@ -36,6 +36,9 @@ bool expect(std::string_view s, size_t& pos, char c) {
 
 }  // namespace
 
+constexpr int kMinYear = 1700;
+constexpr int kMaxYear = 2200;
+
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   size_t pos = 0;
   int year, mon, day, hour, min, sec;
@@ -47,6 +50,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   if (!read_int(s, pos, 2, hour) || !expect(s, pos, ':') || !read_int(s, pos, 2, min) ||
       !expect(s, pos, ':') || !read_int(s, pos, 2, sec))
     return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: years outside ~1678..2262 overflow.
+  if (year < kMinYear || year > kMaxYear) return std::nullopt;
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour > 23 || min > 59 || sec > 60)
     return std::nullopt;
   std::chrono::nanoseconds frac{0};

@@ -204,3 +204,14 @@ TEST(Clocks, SystemClockIsNearNow) {
 
 }  // namespace
 }  // namespace ecrhelm
+
+namespace ecrhelm {
+namespace {
+// Found by the fuzzers: far years overflowed system_clock's nanoseconds.
+TEST(ParseIso8601Range, RejectsYearsTheClockCannotHold) {
+  EXPECT_FALSE(parse_iso8601("4053-01-01T00:00:00Z"));
+  EXPECT_FALSE(parse_iso8601("1013-01-01T00:00:00Z"));
+  EXPECT_TRUE(parse_iso8601("2199-12-31T23:59:59Z"));
+}
+}  // namespace
+}  // namespace ecrhelm
