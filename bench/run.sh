@@ -27,7 +27,7 @@ moto_pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 url="http://127.0.0.1:$port"
 
-export HOME="$work" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1
+export HOME="$work" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=AKIABENCHMARK AWS_SECRET_ACCESS_KEY=bench-secret
 export AWS_ENDPOINT_URL="$url"
 v1=$(command -v aws)   # the image's aws-cli v1 (pyenv)
