@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build test test-unit test-sanitize demo bench fuzz fuzz-long format clean
+.PHONY: all deps build build-sanitize test test-unit test-sanitize demo bench fuzz fuzz-long format clean
 
 all: build
 
@@ -27,19 +27,19 @@ test: build
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'util|http|oci'
 
-test-sanitize: deps
+# The clang build with ASan+UBSan, tests and coverage-instrumented fuzz targets.
+build-sanitize: deps
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test-sanitize: build-sanitize
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
-# Fuzzing alone (ASan+UBSan build): every target for 10 minutes.
-fuzz: deps
-	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
-	cmake --build $(ASAN_BUILD) -j $(JOBS)
+# Fuzzing alone: every target for FUZZ_SECONDS (fuzz-long: 10 minutes each).
+fuzz: build-sanitize
 	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 
 fuzz-long:

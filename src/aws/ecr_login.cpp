@@ -67,11 +67,11 @@ std::optional<EcrTarget> ecr_target_for_host(const std::string& host, const std:
   if (parse_ecr_host(host)) return resolve_ecr_target(host, region, false, env);
   auto aliases = env.get_nonempty("ECRHELM_ECR_REGISTRIES");
   if (!aliases) return std::nullopt;
-  std::string bare = host;
+  std::string bare = to_lower(host);  // "https://HOST/v2/" or "HOST", as helpers are called
   if (auto p = bare.find("://"); p != std::string::npos) bare = bare.substr(p + 3);
   bare = bare.substr(0, bare.find('/'));
   for (auto a : split(*aliases, ',')) {
-    if (trim(a) != bare) continue;
+    if (!iequals(trim(a), bare)) continue;
     EcrTarget t = resolve_ecr_target("", region, false, env);
     t.registry_host = bare;
     return t;

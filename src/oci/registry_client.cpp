@@ -1,7 +1,7 @@
 #include "oci/registry_client.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "http/url.h"
 #include "oci/auth_challenge.h"
@@ -33,7 +33,8 @@ std::string registry_error(const http::Response& r) {
       j["errors"].empty())
     return "";
   const auto& e = j["errors"][0];
-  std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+  std::string code =
+      e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
   std::string msg =
       e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
   return code + (msg.empty() ? "" : ": " + msg);
@@ -42,7 +43,8 @@ std::string registry_error(const http::Response& r) {
 [[noreturn]] void fail_status(const std::string& what, const http::Response& r,
                               const std::string& cred_source) {
   std::string detail = registry_error(r);
-  std::string base = fmt::format("{}: HTTP {}{}", what, r.status, detail.empty() ? "" : " " + detail);
+  std::string base =
+      fmt::format("{}: HTTP {}{}", what, r.status, detail.empty() ? "" : " " + detail);
   if (r.status == 401 || is_expired_token(r)) {
     fail(ErrorKind::kUnauthorized,
          "{} (credentials from {}); check them with `ecrhelm login` or the AWS credential chain",
@@ -53,7 +55,8 @@ std::string registry_error(const http::Response& r) {
          base, cred_source);
   }
   if (r.status == 404) fail(ErrorKind::kNotFound, "{}; check the repository, tag or digest", base);
-  if (r.status == 429) fail(ErrorKind::kThrottled, "{}; the registry is throttling, retry later", base);
+  if (r.status == 429)
+    fail(ErrorKind::kThrottled, "{}; the registry is throttling, retry later", base);
   fail(ErrorKind::kRemote, "{}", base);
 }
 
@@ -83,7 +86,8 @@ std::string AuthClient::bearer_token(const std::string& host,
   };
   if (auto s = params.find("service"); s != params.end()) add("service", s->second);
   add("scope", scope);
-  req.url = realm->origin() + realm->path + "?" + (realm->query.empty() ? "" : realm->query + "&") + query;
+  req.url = realm->origin() + realm->path + "?" + (realm->query.empty() ? "" : realm->query + "&") +
+            query;
   if (creds) req.headers.add("Authorization", basic_header(*creds));
   req.max_response_bytes = kMaxTokenResponseBytes;
   http::Response resp = http_.send(req);
@@ -106,10 +110,12 @@ std::string AuthClient::bearer_token(const std::string& host,
          http::redact_url(req.url));
   }
   auto lifetime = kDefaultBearerLifetime;
-  if (j.contains("expires_in") && j["expires_in"].is_number_integer() && j["expires_in"].get<int64_t>() > 0)
+  if (j.contains("expires_in") && j["expires_in"].is_number_integer() &&
+      j["expires_in"].get<int64_t>() > 0)
     lifetime = std::chrono::seconds(std::min<int64_t>(j["expires_in"].get<int64_t>(), 86400));
   std::lock_guard lock(mu_);
-  cache_[host + " " + scope] = {"Bearer " + token, clock_.now() + lifetime - std::chrono::seconds(5)};
+  cache_[host + " " + scope] = {"Bearer " + token,
+                                clock_.now() + lifetime - std::chrono::seconds(5)};
   return "Bearer " + token;
 }
 
@@ -165,8 +171,8 @@ http::Response AuthClient::send(const std::string& host, const std::string& scop
     }
     creds = creds_.refresh(host);
     if (!creds) return resp;
-    spdlog::debug("registry {}: credentials rejected (HTTP {}); retrying once with fresh ones", host,
-                  resp.status);
+    spdlog::debug("registry {}: credentials rejected (HTTP {}); retrying once with fresh ones",
+                  host, resp.status);
   } else {
     creds = creds_.get(host);
   }
@@ -233,16 +239,7 @@ FetchedManifest RegistryClient::get_manifest(const Reference& ref, const std::st
   req.url = base_url(ref) + "/v2/" + ref.repository + "/manifests/" + tag_or_digest;
   req.headers.add("Accept", std::string(kManifestAcceptHeader));
   req.max_response_bytes = kMaxManifestBytes;
-  http::Response resp;
-  try {
-    resp = get(ref, req);
-  } catch (const Error& e) {
-    if (std::string_view(e.what()).find("larger than") != std::string_view::npos) {
-      fail(ErrorKind::kRemote, "manifest {}@{} is larger than the {} byte limit", ref.repository,
-           tag_or_digest, kMaxManifestBytes);
-    }
-    throw;
-  }
+  http::Response resp = get(ref, req);  // over kMaxManifestBytes: an error naming URL and limit
   if (resp.status != 200) {
     fail_status(fmt::format("manifest {}/{}:{}", ref.registry, ref.repository, tag_or_digest), resp,
                 auth_.credential_source(ref.registry));
@@ -343,7 +340,8 @@ std::vector<std::string> RegistryClient::list_tags(const Reference& ref) {
         if (!t.is_string()) continue;
         tags.push_back(t.get<std::string>());
         if (tags.size() > kMaxTags) {
-          fail(ErrorKind::kRemote, "tag list of {} has more than {} tags", ref.repository, kMaxTags);
+          fail(ErrorKind::kRemote, "tag list of {} has more than {} tags", ref.repository,
+               kMaxTags);
         }
       }
     }

@@ -11,7 +11,9 @@ namespace {
 
 constexpr size_t kMaxConfigBytes = 4 << 20;
 
-nlohmann::json load_object(const std::string& path) {
+}  // namespace
+
+nlohmann::json read_registry_config(const std::string& path) {
   if (!file_exists(path)) return nlohmann::json::object();
   std::string text = read_file(path, "registry config", kMaxConfigBytes);
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return nlohmann::json::object();
@@ -23,6 +25,8 @@ nlohmann::json load_object(const std::string& path) {
   return j;
 }
 
+namespace {
+
 void save(const std::string& path, const nlohmann::json& j) {
   write_file_atomic(path, j.dump(1, '\t') + "\n", 0600, 0700);
 }
@@ -30,8 +34,8 @@ void save(const std::string& path, const nlohmann::json& j) {
 nlohmann::json& object_member(nlohmann::json& j, const char* key, const std::string& path) {
   if (!j.contains(key)) j[key] = nlohmann::json::object();
   if (!j[key].is_object()) {
-    fail(ErrorKind::kInvalidInput, "registry config {}: \"{}\" is not an object; fix the file", path,
-         key);
+    fail(ErrorKind::kInvalidInput, "registry config {}: \"{}\" is not an object; fix the file",
+         path, key);
   }
   return j[key];
 }
@@ -51,22 +55,24 @@ std::string docker_config_path(const Env& env) {
 
 void store_basic_auth(const std::string& path, const std::string& host, const std::string& user,
                       const Secret& password) {
-  auto j = load_object(path);
+  auto j = read_registry_config(path);
   auto& auths = object_member(j, "auths", path);
   auths[host] = {{"auth", base64_encode(user + ":" + password.reveal())}};
   save(path, j);
 }
 
-void store_cred_helper(const std::string& path, const std::string& host, const std::string& helper) {
-  auto j = load_object(path);
+void store_cred_helper(const std::string& path, const std::string& host,
+                       const std::string& helper) {
+  auto j = read_registry_config(path);
   auto& helpers = object_member(j, "credHelpers", path);
   helpers[host] = helper;
   save(path, j);
 }
 
 std::optional<std::string> creds_store(const std::string& path) {
-  auto j = load_object(path);
-  if (auto it = j.find("credsStore"); it != j.end() && it->is_string() && !it->get<std::string>().empty())
+  auto j = read_registry_config(path);
+  if (auto it = j.find("credsStore");
+      it != j.end() && it->is_string() && !it->get<std::string>().empty())
     return it->get<std::string>();
   return std::nullopt;
 }

@@ -2,6 +2,8 @@
 // live and how an entry is written without losing any other key.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <optional>
 #include <string>
 
@@ -15,6 +17,10 @@ namespace ecrhelm::oci {
 std::string helm_registry_config_path(const Env& env);
 // $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
 std::string docker_config_path(const Env& env);
+
+// The file as a JSON object; an empty object when it does not exist. A file
+// that is not a JSON object throws Error(kInvalidInput) naming it.
+nlohmann::json read_registry_config(const std::string& path);
 
 // Sets auths[host] = {"auth": base64(user:password)} in the file, keeping
 // every other key; creates the file if missing. Atomic, mode 0600. A file

@@ -1,34 +1,18 @@
 #include "oci/registry_credentials.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "oci/registry_config.h"
 #include "util/error.h"
-#include "util/fs.h"
 
 namespace ecrhelm::oci {
-namespace {
-
-constexpr size_t kMaxConfigBytes = 4 << 20;
-
-std::optional<nlohmann::json> load_config(const std::string& path) {
-  if (!file_exists(path)) return std::nullopt;
-  auto j = nlohmann::json::parse(read_file(path, "registry config", kMaxConfigBytes), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    fail(ErrorKind::kInvalidInput, "registry config {} is not a JSON object; fix or move it away",
-         path);
-  }
-  return j;
-}
-
-}  // namespace
-
 DefaultRegistryCredentials::DefaultRegistryCredentials(const Env& env, CredentialOptions opts,
                                                        std::shared_ptr<aws::EcrTokenSource> ecr)
     : env_(env), opts_(std::move(opts)), ecr_(std::move(ecr)) {}
 
-std::optional<aws::EcrTarget> DefaultRegistryCredentials::ecr_target(const std::string& host) const {
+std::optional<aws::EcrTarget> DefaultRegistryCredentials::ecr_target(
+    const std::string& host) const {
   if (!ecr_) return std::nullopt;
   if (opts_.force_ecr) {
     aws::EcrTarget t = aws::resolve_ecr_target("", opts_.ecr_region, false, env_);
@@ -55,20 +39,24 @@ std::optional<BasicCredentials> DefaultRegistryCredentials::get(const std::strin
     remember("--username/--password-stdin");
     return BasicCredentials{opts_.username, opts_.password};
   }
-  std::string helm_path = opts_.helm_config.empty() ? helm_registry_config_path(env_) : opts_.helm_config;
-  if (auto cfg = load_config(helm_path)) {
-    if (auto c = lookup_config_auth(*cfg, host)) {
+  std::string helm_path =
+      opts_.helm_config.empty() ? helm_registry_config_path(env_) : opts_.helm_config;
+  {
+    auto cfg = read_registry_config(helm_path);
+    if (auto c = lookup_config_auth(cfg, host)) {
       remember("helm registry config " + helm_path);
       return c;
     }
   }
-  std::string docker_path = opts_.docker_config.empty() ? docker_config_path(env_) : opts_.docker_config;
-  if (auto cfg = load_config(docker_path)) {
-    if (auto c = lookup_config_auth(*cfg, host)) {
+  std::string docker_path =
+      opts_.docker_config.empty() ? docker_config_path(env_) : opts_.docker_config;
+  {
+    auto cfg = read_registry_config(docker_path);
+    if (auto c = lookup_config_auth(cfg, host)) {
       remember("docker config " + docker_path);
       return c;
     }
-    if (auto helper = cred_helper_for(*cfg, host)) {
+    if (auto helper = cred_helper_for(cfg, host)) {
       if (auto c = run_credential_helper(*helper, host, opts_.helper_options)) {
         remember("docker-credential-" + *helper);
         return c;

@@ -4,8 +4,8 @@
 // plays (a redirecting blob store that records headers, a lying registry).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -28,7 +28,8 @@ class PullTest : public ::testing::Test {
   static void SetUpTestSuite() {
     registry_ = new RegistryServer(kUser, kPassword);
     for (const char* v : {"0.1.0", "1.0.0", "1.2.0", "1.10.0", "2.0.0-rc.1", "1.3.0+build.7"}) {
-      std::string tgz = make_chart_tgz("demo", v, {{"values.yaml", std::string("version: ") + v + "\n"}});
+      std::string tgz =
+          make_chart_tgz("demo", v, {{"values.yaml", std::string("version: ") + v + "\n"}});
       pushed_[v] = push_chart(registry_->url(), "charts/demo", v, tgz, kUser, kPassword,
                               std::string("-----BEGIN PGP SIGNED MESSAGE-----\n") + v + "\n");
       tgz_[v] = tgz;
@@ -41,7 +42,9 @@ class PullTest : public ::testing::Test {
   std::map<std::string, std::string> env() const {
     return {{"HOME", home_.path()}, {"AWS_EC2_METADATA_DISABLED", "true"}};
   }
-  std::vector<std::string> auth_flags() const { return {"--plain-http", "--username", kUser, "--password-stdin"}; }
+  std::vector<std::string> auth_flags() const {
+    return {"--plain-http", "--username", kUser, "--password-stdin"};
+  }
   RunResult pull(std::vector<std::string> args, std::map<std::string, std::string> extra = {}) {
     std::vector<std::string> all = {"pull"};
     all.insert(all.end(), args.begin(), args.end());
@@ -66,8 +69,8 @@ std::map<std::string, std::string> PullTest::tgz_;
 TEST_F(PullTest, ExactVersionWritesTheChartLikeHelmPull) {
   auto r = pull({ref(), "--version", "1.2.0", "-d", home_.path()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "Pulled: " + registry_->host() + "/charts/demo:1.2.0\nDigest: " +
-                       pushed_["1.2.0"].manifest_digest + "\n");
+  EXPECT_EQ(r.out, "Pulled: " + registry_->host() +
+                       "/charts/demo:1.2.0\nDigest: " + pushed_["1.2.0"].manifest_digest + "\n");
   EXPECT_EQ(read_file(home_.file("demo-1.2.0.tgz"), "chart"), tgz_["1.2.0"]);
   for (auto& p : std::filesystem::directory_iterator(home_.path()))
     EXPECT_EQ(p.path().filename().string().find(".part"), std::string::npos) << "temp file left";
@@ -130,8 +133,8 @@ TEST_F(PullTest, SeveralChartsInOneCommand) {
 }
 
 TEST_F(PullTest, WrongPasswordIsUnauthorizedAndNamesTheSource) {
-  auto r = run_ecrhelm({"pull", ref("1.0.0"), "--plain-http", "--username", kUser, "--password-stdin",
-                        "-d", home_.path()},
+  auto r = run_ecrhelm({"pull", ref("1.0.0"), "--plain-http", "--username", kUser,
+                        "--password-stdin", "-d", home_.path()},
                        env(), "wrong-password-77\n");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("HTTP 401"), std::string::npos) << r.err;
@@ -155,7 +158,8 @@ TEST_F(PullTest, FullEcrFlowWithOnlyAwsCredentials) {
   e["AWS_SECRET_ACCESS_KEY"] = "pull-secret";
   e["AWS_ENDPOINT_URL"] = moto.url();
   e["AWS_REGION"] = "us-east-1";
-  auto r = run_ecrhelm({"-v", "pull", ref("1.2.0"), "--plain-http", "--ecr", "-d", home_.path()}, e);
+  auto r =
+      run_ecrhelm({"-v", "pull", ref("1.2.0"), "--plain-http", "--ecr", "-d", home_.path()}, e);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(read_file(home_.file("demo-1.2.0.tgz"), "c"), tgz_["1.2.0"]);
   EXPECT_NE(r.err.find("credentials from Amazon ECR"), std::string::npos) << r.err;
@@ -164,22 +168,25 @@ TEST_F(PullTest, FullEcrFlowWithOnlyAwsCredentials) {
 }
 
 TEST_F(PullTest, TagsListsVersionsHighestFirst) {
-  auto r = run_ecrhelm({"tags", ref(), "--plain-http", "--username", kUser, "--password-stdin", "-o", "json"},
-                       env(), std::string(kPassword) + "\n");
+  auto r = run_ecrhelm(
+      {"tags", ref(), "--plain-http", "--username", kUser, "--password-stdin", "-o", "json"}, env(),
+      std::string(kPassword) + "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
-  std::vector<std::string> expected = {"2.0.0-rc.1", "1.10.0", "1.3.0+build.7", "1.2.0", "1.0.0", "0.1.0"};
+  std::vector<std::string> expected = {"2.0.0-rc.1", "1.10.0", "1.3.0+build.7",
+                                       "1.2.0",      "1.0.0",  "0.1.0"};
   EXPECT_EQ(j.get<std::vector<std::string>>(), expected);
 }
 
 TEST_F(PullTest, ShowChartAndValuesWriteNothing) {
-  auto r = run_ecrhelm({"show", "chart", ref(), "--version", "1.2.0", "--plain-http", "--username", kUser,
-                        "--password-stdin"},
+  auto r = run_ecrhelm({"show", "chart", ref(), "--version", "1.2.0", "--plain-http", "--username",
+                        kUser, "--password-stdin"},
                        env(), std::string(kPassword) + "\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("name: demo\nversion: 1.2.0"), std::string::npos) << r.out;
-  auto v = run_ecrhelm({"show", "values", ref("1.0.0"), "--plain-http", "--username", kUser, "--password-stdin"},
-                       env(), std::string(kPassword) + "\n");
+  auto v = run_ecrhelm(
+      {"show", "values", ref("1.0.0"), "--plain-http", "--username", kUser, "--password-stdin"},
+      env(), std::string(kPassword) + "\n");
   ASSERT_EQ(v.exit_code, 0) << v.err;
   EXPECT_EQ(v.out, "version: 1.0.0\n");
   EXPECT_TRUE(std::filesystem::is_empty(home_.path()));
@@ -193,11 +200,13 @@ TEST_F(PullTest, BadReferenceIsAClearInputError) {
 
 TEST_F(PullTest, SkopeoPullsTheSameArtifactWithTheSameDigest) {
   TempDir out;
-  auto r = run_program({"skopeo", "copy", "--src-tls-verify=false", "--src-creds",
-                        std::string(kUser) + ":" + kPassword,
-                        "docker://" + registry_->host() + "/charts/demo:1.2.0", "oci:" + out.file("layout") + ":x"},
-                       env());
-  if (r.exit_code == 127 || r.err.find("not found") != std::string::npos) GTEST_SKIP() << "skopeo missing";
+  auto r = run_program(
+      {"skopeo", "copy", "--src-tls-verify=false", "--src-creds",
+       std::string(kUser) + ":" + kPassword, "docker://" + registry_->host() + "/charts/demo:1.2.0",
+       "oci:" + out.file("layout") + ":x"},
+      env());
+  if (r.exit_code == 127 || r.err.find("not found") != std::string::npos)
+    GTEST_SKIP() << "skopeo missing";
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto index = nlohmann::json::parse(read_file(out.file("layout/index.json"), "index"));
   EXPECT_EQ(index["manifests"][0]["digest"], pushed_["1.2.0"].manifest_digest);
@@ -211,7 +220,8 @@ TEST_F(PullTest, SkopeoLogsInThroughTheCredentialHelper) {
   std::string bin = out.file("bin");
   make_dirs(bin);
   ASSERT_EQ(::symlink(ECRHELM_BINARY, (bin + "/docker-credential-ecrhelm").c_str()), 0);
-  std::string authfile = out.write("auth.json", R"({"credHelpers":{")" + registry_->host() + R"(":"ecrhelm"}})");
+  std::string authfile =
+      out.write("auth.json", R"({"credHelpers":{")" + registry_->host() + R"(":"ecrhelm"}})");
   auto e = env();
   e["PATH"] = bin + ":" + std::string(std::getenv("PATH"));
   e["AWS_ACCESS_KEY_ID"] = "AKIDSKOPEO";
@@ -219,17 +229,19 @@ TEST_F(PullTest, SkopeoLogsInThroughTheCredentialHelper) {
   e["AWS_ENDPOINT_URL"] = moto.url();
   e["AWS_REGION"] = "us-east-1";
   e["ECRHELM_ECR_REGISTRIES"] = registry_->host();
-  auto r = run_program({"skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile,
-                        "docker://" + registry_->host() + "/charts/demo:1.0.0", "oci:" + out.file("layout") + ":x"},
-                       e);
+  auto r = run_program(
+      {"skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile,
+       "docker://" + registry_->host() + "/charts/demo:1.0.0", "oci:" + out.file("layout") + ":x"},
+      e);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto index = nlohmann::json::parse(read_file(out.file("layout/index.json"), "index"));
   EXPECT_EQ(index["manifests"][0]["digest"], pushed_["1.0.0"].manifest_digest);
   // Without the alias the helper says "not found" and skopeo is refused by the registry.
   e.erase("ECRHELM_ECR_REGISTRIES");
-  auto denied = run_program({"skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile,
-                             "docker://" + registry_->host() + "/charts/demo:1.0.0", "oci:" + out.file("l2") + ":x"},
-                            e);
+  auto denied = run_program(
+      {"skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile,
+       "docker://" + registry_->host() + "/charts/demo:1.0.0", "oci:" + out.file("l2") + ":x"},
+      e);
   EXPECT_NE(denied.exit_code, 0);
 }
 
@@ -278,7 +290,8 @@ class RedirectingRegistry {
     front_port_ = front_.bind_to_any_port("127.0.0.1");
     t1_ = std::thread([this] { store_.listen_after_bind(); });
     t2_ = std::thread([this] { front_.listen_after_bind(); });
-    while (!store_.is_running() || !front_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    while (!store_.is_running() || !front_.is_running())
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ~RedirectingRegistry() {
     store_.stop();
@@ -319,20 +332,26 @@ TEST_F(PullTest, DigestMismatchFailsAndLeavesNoFile) {
   bad[bad.size() / 2] ^= 0x55;
   nlohmann::json m = {{"schemaVersion", 2},
                       {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
-                      {"config", {{"mediaType", "application/vnd.cncf.helm.config.v1+json"},
-                                  {"digest", digest_of("sha256", config)}, {"size", config.size()}}},
-                      {"layers", {{{"mediaType", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"},
-                                   {"digest", digest_of("sha256", good)}, {"size", good.size()}}}}};
+                      {"config",
+                       {{"mediaType", "application/vnd.cncf.helm.config.v1+json"},
+                        {"digest", digest_of("sha256", config)},
+                        {"size", config.size()}}},
+                      {"layers",
+                       {{{"mediaType", "application/vnd.cncf.helm.chart.content.v1.tar+gzip"},
+                         {"digest", digest_of("sha256", good)},
+                         {"size", good.size()}}}}};
   std::string manifest = m.dump();
   std::string mode = "corrupt";
   liar.Get(R"(/v2/charts/demo/manifests/.*)", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(manifest, "application/vnd.oci.image.manifest.v1+json");
   });
-  liar.Get(R"(/v2/charts/demo/blobs/(.*))", [&](const httplib::Request& req, httplib::Response& res) {
-    if (req.matches[1].str() == digest_of("sha256", config)) return res.set_content(config, "application/json");
-    if (mode == "corrupt") return res.set_content(bad, "application/octet-stream");
-    return res.set_content(good + "trailing", "application/octet-stream");  // a size lie
-  });
+  liar.Get(R"(/v2/charts/demo/blobs/(.*))",
+           [&](const httplib::Request& req, httplib::Response& res) {
+             if (req.matches[1].str() == digest_of("sha256", config))
+               return res.set_content(config, "application/json");
+             if (mode == "corrupt") return res.set_content(bad, "application/octet-stream");
+             return res.set_content(good + "trailing", "application/octet-stream");  // a size lie
+           });
   int port = liar.bind_to_any_port("127.0.0.1");
   std::thread t([&] { liar.listen_after_bind(); });
   while (!liar.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));

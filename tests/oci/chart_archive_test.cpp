@@ -20,51 +20,6 @@ namespace {
 
 using namespace ecrhelm::oci;
 
-struct RawEntry {
-  RawEntry(std::string p, std::string c, int t = AE_IFREG, std::string l = "", bool h = false)
-      : path(std::move(p)), content(std::move(c)), type(t), link(std::move(l)), hard(h) {}
-  std::string path;
-  std::string content;
-  int type;
-  std::string link;  // symlink target, or hard link target when hard = true
-  bool hard;
-};
-
-std::string make_tgz(const std::vector<RawEntry>& entries) {
-  std::string out;
-  archive* a = archive_write_new();
-  archive_write_add_filter_gzip(a);
-  archive_write_set_format_pax_restricted(a);
-  archive_write_open(
-      a, &out, nullptr,
-      [](archive*, void* user, const void* buf, size_t n) -> la_ssize_t {
-        static_cast<std::string*>(user)->append(static_cast<const char*>(buf), n);
-        return la_ssize_t(n);
-      },
-      nullptr);
-  for (const auto& r : entries) {
-    archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, r.path.c_str());
-    archive_entry_set_filetype(e, r.type);
-    archive_entry_set_perm(e, 0644);
-    if (r.hard) {
-      archive_entry_set_hardlink(e, r.link.c_str());
-      archive_entry_set_size(e, 0);
-    } else if (r.type == AE_IFLNK) {
-      archive_entry_set_symlink(e, r.link.c_str());
-      archive_entry_set_size(e, 0);
-    } else {
-      archive_entry_set_size(e, la_int64_t(r.content.size()));
-    }
-    archive_write_header(a, e);
-    if (r.type == AE_IFREG && !r.hard) archive_write_data(a, r.content.data(), r.content.size());
-    archive_entry_free(e);
-  }
-  archive_write_close(a);
-  archive_write_free(a);
-  return out;
-}
-
 const std::string kChartYaml = "apiVersion: v2\nname: demo\nversion: 1.0.0\n";
 
 std::string expect_refused(const std::string& tgz, const std::string& message_part) {
@@ -92,7 +47,8 @@ std::string expect_refused(const std::string& tgz, const std::string& message_pa
 
 TEST(ChartArchive, ExtractsAGoodChart) {
   TempDir dir;
-  std::string file = dir.write("c.tgz", make_chart_tgz("demo", "1.0.0", {{"templates/cm.yaml", "kind: ConfigMap\n"}}));
+  std::string file = dir.write(
+      "c.tgz", make_chart_tgz("demo", "1.0.0", {{"templates/cm.yaml", "kind: ConfigMap\n"}}));
   std::string out = extract_chart(file, dir.file("out"));
   EXPECT_EQ(out, dir.file("out/demo"));
   EXPECT_TRUE(file_exists(dir.file("out/demo/Chart.yaml")));
@@ -115,8 +71,9 @@ TEST(ChartArchive, RefusesAbsolutePaths) {
 TEST(ChartArchive, RefusesSymlinksOutOfTheTree) {
   expect_refused(make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/l", "", AE_IFLNK, "../../etc"}}),
                  "points to '../../etc' outside the chart");
-  expect_refused(make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/l", "", AE_IFLNK, "/etc/passwd"}}),
-                 "outside the chart");
+  expect_refused(
+      make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/l", "", AE_IFLNK, "/etc/passwd"}}),
+      "outside the chart");
 }
 
 TEST(ChartArchive, RefusesWritingThroughASymlink) {
@@ -128,17 +85,19 @@ TEST(ChartArchive, RefusesWritingThroughASymlink) {
 
 TEST(ChartArchive, AllowsSymlinksInsideTheTree) {
   TempDir dir;
-  std::string file = dir.write(
-      "c.tgz", make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/link", "", AE_IFLNK, "Chart.yaml"}}));
+  std::string file = dir.write("c.tgz", make_tgz({{"demo/Chart.yaml", kChartYaml},
+                                                  {"demo/link", "", AE_IFLNK, "Chart.yaml"}}));
   extract_chart(file, dir.file("out"));
   EXPECT_EQ(std::filesystem::read_symlink(dir.file("out/demo/link")), "Chart.yaml");
 }
 
 TEST(ChartArchive, RefusesHardLinksOut) {
-  expect_refused(make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/h", "", AE_IFREG, "../../etc/passwd", true}}),
+  expect_refused(make_tgz({{"demo/Chart.yaml", kChartYaml},
+                           {"demo/h", "", AE_IFREG, "../../etc/passwd", true}}),
                  "contains '..'");
-  expect_refused(make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/h", "", AE_IFREG, "/etc/passwd", true}}),
-                 "is an absolute path");
+  expect_refused(
+      make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/h", "", AE_IFREG, "/etc/passwd", true}}),
+      "is an absolute path");
 }
 
 TEST(ChartArchive, RefusesDevices) {
@@ -154,8 +113,9 @@ TEST(ChartArchive, RefusesAFileOverFiveMiB) {
 
 TEST(ChartArchive, RefusesAGzipBomb) {
   // 21 files of 5 MiB of zeros: ~100 KiB compressed, over 100 MiB expanded.
-  std::vector<RawEntry> entries = {{"demo/Chart.yaml", kChartYaml}};
-  for (int i = 0; i < 21; ++i) entries.push_back({"demo/z" + std::to_string(i), std::string(5u << 20, '\0')});
+  std::vector<TarEntry> entries = {{"demo/Chart.yaml", kChartYaml}};
+  for (int i = 0; i < 21; ++i)
+    entries.push_back({"demo/z" + std::to_string(i), std::string(5u << 20, '\0')});
   std::string tgz = make_tgz(entries);
   EXPECT_LT(tgz.size(), 1u << 20);
   expect_refused(tgz, "a gzip bomb");
@@ -166,9 +126,7 @@ TEST(ChartArchive, RefusesTwoTopFolders) {
                  "more than one top folder");
 }
 
-TEST(ChartArchive, RefusesGarbage) {
-  expect_refused("this is not a tarball", "not a valid .tgz");
-}
+TEST(ChartArchive, RefusesGarbage) { expect_refused("this is not a tarball", "not a valid .tgz"); }
 
 TEST(ChartArchive, ReadsChartFilesFromMemory) {
   std::string tgz = make_chart_tgz("demo", "1.2.3", {{"values.yaml", "replicas: 3\n"}});
@@ -178,7 +136,8 @@ TEST(ChartArchive, ReadsChartFilesFromMemory) {
   EXPECT_EQ(meta.version, "1.2.3");
   EXPECT_FALSE(read_chart_file(tgz, "README.md"));
   // A nested values.yaml (a subchart's) is not the chart's.
-  std::string nested = make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/charts/sub/values.yaml", "x: 1\n"}});
+  std::string nested =
+      make_tgz({{"demo/Chart.yaml", kChartYaml}, {"demo/charts/sub/values.yaml", "x: 1\n"}});
   EXPECT_FALSE(read_chart_file(nested, "values.yaml"));
   EXPECT_THROW(read_chart_file(make_tgz({{"demo/../x", "x"}}), "values.yaml"), Error);
   EXPECT_THROW(parse_chart_yaml("name: x\n"), Error);

@@ -27,8 +27,24 @@ class RegistryServer {
   std::unique_ptr<ChildProcess> proc_;
 };
 
-// A .tgz of a chart: files are paths below "<name>/" (Chart.yaml is added
-// when not given). extra_entries lets hostile tests add raw entries.
+// One raw tar entry: a regular file, a symlink (type AE_IFLNK, link = target),
+// a hard link (hard = true, link = target path) or any other type.
+struct TarEntry {
+  TarEntry(std::string p, std::string c, int t = 0100000 /* AE_IFREG */, std::string l = "",
+           bool h = false)
+      : path(std::move(p)), content(std::move(c)), type(t), link(std::move(l)), hard(h) {}
+  std::string path;
+  std::string content;
+  int type;
+  std::string link;
+  bool hard;
+};
+
+// A gzip-compressed tar of exactly these entries, in order (hostile ones too).
+std::string make_tgz(const std::vector<TarEntry>& entries);
+
+// A .tgz of a chart: files are paths below "<name>/" (Chart.yaml and
+// values.yaml are added when not given).
 std::string make_chart_tgz(const std::string& name, const std::string& version,
                            std::map<std::string, std::string> files = {});
 
