@@ -1,8 +1,8 @@
 // `ecrhelm pull`, `tags` and `show`: the consumer side, what Argo CD's repo
 // server does with an OCI Helm chart in ECR (or any OCI registry).
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <future>
 #include <iostream>
@@ -26,52 +26,60 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
   auto* sub = app.add_subcommand("pull", "download a chart from an OCI registry (like helm pull)");
   sub->add_option("ref", o->refs, "oci://HOST/REPO/CHART[:TAG][@sha256:DIGEST] (several allowed)")
       ->required();
-  sub->add_option("--version", o->pull.version, "exact version or constraint (e.g. '^1.2', '>=1 <2')");
+  sub->add_option("--version", o->pull.version,
+                  "exact version or constraint (e.g. '^1.2', '>=1 <2')");
   sub->add_option("-d,--destination", o->pull.dest_dir, "folder to write into (default .)");
   sub->add_flag("--untar", o->pull.untar, "extract the chart instead of keeping the .tgz");
-  sub->add_option("--untardir", o->pull.untar_dir, "with --untar: folder to extract into (default .)");
+  sub->add_option("--untardir", o->pull.untar_dir,
+                  "with --untar: folder to extract into (default .)");
   sub->add_flag("--prov", o->pull.prov, "also fetch the provenance file");
   add_registry_flags(sub, o->reg);
   return {sub, [&g, o]() {
-            Runtime rt(g);
-            RegistrySession session(rt, o->reg);
-            std::vector<oci::Reference> refs;
-            for (const auto& r : o->refs) refs.push_back(parse_chart_ref(r, o->reg));
-            bool tty = ::isatty(2);
-            if (refs.size() == 1) {
-              auto r = session.puller().pull(refs[0], o->pull);
-              std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[0].registry,
-                                       refs[0].repository, r.version, r.digest);
-              return 0;
-            }
-            // Several charts: fetched concurrently over the shared connection pool.
-            std::mutex out_mu;
-            std::vector<std::future<void>> jobs;
-            std::vector<std::string> errors;
-            size_t done = 0;
-            for (size_t i = 0; i < refs.size(); ++i) {
-              if (jobs.size() >= kMaxConcurrentPulls) {
-                jobs.front().wait();
-                jobs.erase(jobs.begin());
+            return run_registry_command([&] {
+              Runtime rt(g);
+              RegistrySession session(rt, o->reg);
+              std::vector<oci::Reference> refs;
+              for (const auto& r : o->refs) refs.push_back(parse_chart_ref(r, o->reg));
+              bool tty = ::isatty(2);
+              if (refs.size() == 1) {
+                auto r = session.puller().pull(refs[0], o->pull);
+                std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[0].registry,
+                                         refs[0].repository, r.version, r.digest);
+                return 0;
               }
-              jobs.push_back(std::async(std::launch::async, [&, i] {
-                try {
-                  auto r = session.puller().pull(refs[i], o->pull);
-                  std::lock_guard lock(out_mu);
-                  std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[i].registry,
-                                           refs[i].repository, r.version, r.digest);
-                  ++done;
-                  if (tty) std::cerr << fmt::format("\r{}/{} charts", done, refs.size()) << std::flush;
-                } catch (const std::exception& e) {
-                  std::lock_guard lock(out_mu);
-                  errors.push_back(e.what());
+              // Several charts: fetched concurrently over the shared connection pool.
+              std::mutex out_mu;
+              std::vector<std::future<void>> jobs;
+              std::vector<std::string> errors;
+              size_t done = 0;
+              for (size_t i = 0; i < refs.size(); ++i) {
+                if (jobs.size() >= kMaxConcurrentPulls) {
+                  jobs.front().wait();
+                  jobs.erase(jobs.begin());
                 }
-              }));
-            }
-            for (auto& j : jobs) j.wait();
-            if (tty) std::cerr << "\n";
-            for (const auto& e : errors) std::cerr << "ecrhelm: " << e << "\n";
-            return errors.empty() ? 0 : 1;
+                jobs.push_back(std::async(std::launch::async, [&, i] {
+                  try {
+                    auto r = session.puller().pull(refs[i], o->pull);
+                    std::lock_guard lock(out_mu);
+                    std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[i].registry,
+                                             refs[i].repository, r.version, r.digest);
+                    ++done;
+                    if (tty)
+                      std::cerr << fmt::format("\r{}/{} charts", done, refs.size()) << std::flush;
+                  } catch (const http::TlsVerifyError& e) {
+                    std::lock_guard lock(out_mu);
+                    errors.push_back(tls_hint(e).what());
+                  } catch (const std::exception& e) {
+                    std::lock_guard lock(out_mu);
+                    errors.push_back(e.what());
+                  }
+                }));
+              }
+              for (auto& j : jobs) j.wait();
+              if (tty) std::cerr << "\n";
+              for (const auto& e : errors) std::cerr << "ecrhelm: " << e << "\n";
+              return errors.empty() ? 0 : 1;
+            });
           }};
 }
 
@@ -82,20 +90,24 @@ Command add_tags(CLI::App& app, GlobalFlags& g) {
     RegistryFlags reg;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("tags", "list a chart's versions (highest first), then other tags");
+  auto* sub =
+      app.add_subcommand("tags", "list a chart's versions (highest first), then other tags");
   sub->add_option("ref", o->ref, "oci://HOST/REPO/CHART")->required();
-  sub->add_option("-o,--output", o->output, "text or json")->check(output_formats({"text", "json"}));
+  sub->add_option("-o,--output", o->output, "text or json")
+      ->check(output_formats({"text", "json"}));
   add_registry_flags(sub, o->reg);
   return {sub, [&g, o]() {
-            Runtime rt(g);
-            RegistrySession session(rt, o->reg);
-            auto versions = session.puller().versions(parse_chart_ref(o->ref, o->reg));
-            if (o->output == "json") {
-              std::cout << nlohmann::json(versions).dump(2) << "\n";
-            } else {
-              for (const auto& v : versions) std::cout << v << "\n";
-            }
-            return 0;
+            return run_registry_command([&] {
+              Runtime rt(g);
+              RegistrySession session(rt, o->reg);
+              auto versions = session.puller().versions(parse_chart_ref(o->ref, o->reg));
+              if (o->output == "json") {
+                std::cout << nlohmann::json(versions).dump(2) << "\n";
+              } else {
+                for (const auto& v : versions) std::cout << v << "\n";
+              }
+              return 0;
+            });
           }};
 }
 
@@ -107,25 +119,30 @@ Command add_show(CLI::App& app, GlobalFlags& g) {
     RegistryFlags reg;
   };
   auto o = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("show", "print a chart's Chart.yaml or values.yaml (nothing written)");
-  sub->add_option("what", o->what, "chart or values")->required()->check(CLI::IsMember({"chart", "values"}));
+  auto* sub =
+      app.add_subcommand("show", "print a chart's Chart.yaml or values.yaml (nothing written)");
+  sub->add_option("what", o->what, "chart or values")
+      ->required()
+      ->check(CLI::IsMember({"chart", "values"}));
   sub->add_option("ref", o->ref, "oci://HOST/REPO/CHART[:TAG]")->required();
   sub->add_option("--version", o->version, "exact version or constraint");
   add_registry_flags(sub, o->reg);
   return {sub, [&g, o]() {
-            Runtime rt(g);
-            RegistrySession session(rt, o->reg);
-            auto chart = session.puller().resolve(parse_chart_ref(o->ref, o->reg), o->version);
-            std::string tgz = session.puller().fetch_chart_bytes(chart);
-            std::string file = o->what == "chart" ? "Chart.yaml" : "values.yaml";
-            auto content = oci::read_chart_file(tgz, file);
-            if (!content) {
-              if (o->what == "values") return 0;  // helm show values prints nothing
-              throw ecrhelm::Error(ErrorKind::kInvalidInput, "the chart has no Chart.yaml");
-            }
-            std::cout << *content;
-            if (!content->empty() && content->back() != '\n') std::cout << "\n";
-            return 0;
+            return run_registry_command([&] {
+              Runtime rt(g);
+              RegistrySession session(rt, o->reg);
+              auto chart = session.puller().resolve(parse_chart_ref(o->ref, o->reg), o->version);
+              std::string tgz = session.puller().fetch_chart_bytes(chart);
+              std::string file = o->what == "chart" ? "Chart.yaml" : "values.yaml";
+              auto content = oci::read_chart_file(tgz, file);
+              if (!content) {
+                if (o->what == "values") return 0;  // helm show values prints nothing
+                throw ecrhelm::Error(ErrorKind::kInvalidInput, "the chart has no Chart.yaml");
+              }
+              std::cout << *content;
+              if (!content->empty() && content->back() != '\n') std::cout << "\n";
+              return 0;
+            });
           }};
 }
 

@@ -4,10 +4,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "cli/runtime.h"
+#include "http/client.h"
 #include "oci/chart_puller.h"
 #include "oci/registry_credentials.h"
 
@@ -27,6 +29,13 @@ struct RegistryFlags {
 void add_registry_flags(CLI::App* sub, RegistryFlags& f);
 // REF as oci://HOST/REPO/CHART[:TAG][@DIGEST], or Argo CD's repo URL + --chart.
 oci::Reference parse_chart_ref(const std::string& ref, const RegistryFlags& f);
+
+// The error for a registry whose TLS certificate is not trusted: one line
+// naming the registry and the flags that fix it.
+Error tls_hint(const http::TlsVerifyError& e);
+// Runs a registry command's body, turning a TLS verification failure into
+// tls_hint's error.
+int run_registry_command(const std::function<int()>& body);
 
 class RegistrySession {
  public:

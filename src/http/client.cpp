@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "http/url.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -181,6 +182,12 @@ Response CurlHttpClient::send(const Request& req) {
   }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_PEER_FAILED_VERIFICATION) {
+      auto url = parse_url(req.url);
+      std::string peer = url ? url->authority() : redact_url(req.url);
+      throw TlsVerifyError(peer, fmt::format("{} {}: the TLS certificate of {} is not trusted ({})",
+                                             req.method, redact_url(req.url), peer, detail));
+    }
     spdlog::debug("http {} {} failed after {} ms: {}", req.method, redact_url(req.url), ms, detail);
     fail(ErrorKind::kNetwork, "{} {}: {}; check the address, network and proxy settings",
          req.method, redact_url(req.url), detail);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/message.h"
+#include "util/error.h"
 
 namespace ecrhelm::http {
 
@@ -21,6 +22,19 @@ class HttpClient {
   // Error(kRemote) when the body exceeds the request's limit. Any HTTP status
   // is a normal Response.
   virtual Response send(const Request& req) = 0;
+};
+
+// The peer's TLS certificate could not be verified (unknown CA, wrong host
+// name, expired). A kNetwork Error that also names the peer, so commands can
+// say which of their flags would make it trusted.
+class TlsVerifyError : public Error {
+ public:
+  TlsVerifyError(std::string authority, std::string message)
+      : Error(ErrorKind::kNetwork, std::move(message)), authority_(std::move(authority)) {}
+  const std::string& authority() const { return authority_; }  // host[:port]
+
+ private:
+  std::string authority_;
 };
 
 struct TlsOptions {
