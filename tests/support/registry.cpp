@@ -4,6 +4,8 @@
 #include <archive_entry.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "http/client.h"
@@ -34,6 +36,21 @@ RegistryServer::RegistryServer(const std::string& user, const std::string& passw
     proc_.reset();
   }
   throw std::runtime_error("docker-registry did not start; run scripts/install-deps.sh");
+}
+
+void RegistryServer::add_tags_in_storage(const std::string& repo, const std::string& digest,
+                                         const std::vector<std::string>& tags) const {
+  auto colon = digest.find(':');
+  if (colon == std::string::npos) throw std::invalid_argument("not a digest: " + digest);
+  std::string base =
+      dir_.file("data/docker/registry/v2/repositories/" + repo + "/_manifests/tags/");
+  std::string index = "index/" + digest.substr(0, colon) + "/" + digest.substr(colon + 1);
+  for (const auto& tag : tags) {
+    for (const std::string& dir : {base + tag + "/current", base + tag + "/" + index}) {
+      std::filesystem::create_directories(dir);
+      std::ofstream(dir + "/link", std::ios::binary) << digest;  // no fsync: a test fixture
+    }
+  }
 }
 
 std::string make_tgz(const std::vector<TarEntry>& entries) {
