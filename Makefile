@@ -4,12 +4,17 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_GEN  := -G Ninja
 
-.PHONY: all deps build build-sanitize test test-unit test-sanitize demo bench fuzz fuzz-long format clean
+.PHONY: all deps testbed build build-sanitize test test-unit test-sanitize demo bench fuzz fuzz-long format clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
+
+# The real kube-apiserver the kube/controller tests use: built once from
+# Debian's source package and cached in /var/cache/ecrhelm (seconds when cached).
+testbed: deps
+	scripts/testbed/build-kube-apiserver.sh
 
 build: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -20,7 +25,7 @@ build: deps
 # libFuzzer targets, each run for FUZZ_SECONDS), then the whole suite in the
 # normal gcc build; its CTest summary is the last line.
 FUZZ_SECONDS ?= 5
-test: build
+test: build testbed
 	$(MAKE) test-sanitize
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -33,7 +38,7 @@ build-sanitize: deps
 	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-test-sanitize: build-sanitize
+test-sanitize: build-sanitize testbed
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)

@@ -6,6 +6,9 @@
 #   scripts/testbed/kube-up.sh DIR      # then: . DIR/env ; kubectl --kubeconfig DIR/kubeconfig ...
 #   scripts/testbed/kube-down.sh DIR
 #
+# ConfigMaps have no watch cache here, so their watches read etcd directly and
+# a test can force a real 410 Gone by compacting etcd (support/kube.h).
+#
 # DIR gets: kubeconfig, env (KEY=VALUE lines), ca.crt, admin.token,
 # nobody.token (an identity with no RBAC bindings), pki/, etcd/ (data), logs/,
 # etcd.pid, kube-apiserver.pid. Environment knobs:
@@ -100,6 +103,14 @@ printf '%s\n' "$NOBODY_TOKEN" >"$DIR/nobody.token"
   printf '%s,nobody,nobody-uid\n' "$NOBODY_TOKEN"
 } >"$DIR/pki/tokens.csv"
 umask "$umask_old"
+# A client CA and one client certificate (CN=cert-user, no groups) for tests
+# of certificate authentication.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=ecrhelm-client-ca \
+  -keyout "$DIR/pki/client-ca.key" -out "$DIR/pki/client-ca.crt" 2>/dev/null || die "client CA"
+openssl req -newkey rsa:2048 -nodes -subj /CN=cert-user \
+  -keyout "$DIR/pki/client.key" -out "$DIR/pki/client.csr" 2>/dev/null || die "client CSR"
+openssl x509 -req -in "$DIR/pki/client.csr" -CA "$DIR/pki/client-ca.crt" -CAkey "$DIR/pki/client-ca.key" \
+  -CAcreateserial -days 2 -out "$DIR/pki/client.crt" 2>/dev/null || die "client cert"
 
 # --- etcd ---------------------------------------------------------------------
 for attempt in $(seq 1 $PORT_ATTEMPTS); do
@@ -142,6 +153,8 @@ for attempt in $(seq 1 $PORT_ATTEMPTS); do
     --etcd-servers="$ETCD_URL" \
     --cert-dir="$DIR/pki/serving" \
     --token-auth-file="$DIR/pki/tokens.csv" \
+    --client-ca-file="$DIR/pki/client-ca.crt" \
+    --watch-cache-sizes=configmaps#0 \
     --authorization-mode=RBAC \
     --service-account-issuer="$ISSUER" \
     --service-account-key-file="$DIR/pki/sa.pub" \
@@ -211,6 +224,8 @@ KUBE_APISERVER_URL=$URL
 KUBE_ADMIN_TOKEN_FILE=$DIR/admin.token
 KUBE_NOBODY_TOKEN_FILE=$DIR/nobody.token
 KUBE_CA_FILE=$DIR/ca.crt
+KUBE_CLIENT_CERT_FILE=$DIR/pki/client.crt
+KUBE_CLIENT_KEY_FILE=$DIR/pki/client.key
 KUBE_SERVICE_ACCOUNT_ISSUER=$ISSUER
 KUBE_SERVICE_ACCOUNT_SIGNING_KEY_FILE=$DIR/pki/sa.key
 KUBE_SERVICE_ACCOUNT_PUBLIC_KEY_FILE=$DIR/pki/sa.pub

@@ -14,6 +14,8 @@
 namespace ecrhelm::http {
 namespace {
 
+constexpr size_t kStreamBufferBytes = 512 * 1024;
+
 struct GlobalInit {
   GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
@@ -24,6 +26,7 @@ struct Transfer {
   size_t received = 0;
   bool too_large = false;
   bool sink_aborted = false;
+  bool cancelled = false;
   std::exception_ptr sink_error = nullptr;  // thrown by the sink; rethrown after curl returns
   int status = 0;                           // of the response whose headers came last
 };
@@ -65,7 +68,8 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
   if (line.starts_with("HTTP/")) {
     t->resp->headers = Headers();  // a new response (e.g. after 100 Continue)
     auto sp = line.find(' ');
-    t->status = sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
+    t->status =
+        sp == std::string_view::npos ? 0 : std::atoi(std::string(line.substr(sp + 1, 3)).c_str());
     return n;
   }
   auto colon = line.find(':');
@@ -74,6 +78,18 @@ size_t on_header(char* data, size_t size, size_t nmemb, void* user) {
                          std::string(trim(line.substr(colon + 1))));
   }
   return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->req->cancelled) return 0;
+  bool stop = true;
+  try {
+    stop = t->req->cancelled();
+  } catch (...) {
+  }
+  if (stop) t->cancelled = true;
+  return stop ? 1 : 0;
 }
 
 }  // namespace
@@ -128,13 +144,36 @@ Response CurlHttpClient::send(const Request& req) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  // Streamed bodies (blobs) in large reads: fewer callbacks and writes.
+  if (req.sink) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, long(kStreamBufferBytes));
+  if (req.cancelled) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t);
+  }
   if (!tls_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, tls_.ca_file.c_str());
   if (tls_.insecure_skip_verify) {
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
   }
-  if (!tls_.client_cert_file.empty()) curl_easy_setopt(h, CURLOPT_SSLCERT, tls_.client_cert_file.c_str());
-  if (!tls_.client_key_file.empty()) curl_easy_setopt(h, CURLOPT_SSLKEY, tls_.client_key_file.c_str());
+  if (!tls_.client_cert_file.empty())
+    curl_easy_setopt(h, CURLOPT_SSLCERT, tls_.client_cert_file.c_str());
+  if (!tls_.client_key_file.empty())
+    curl_easy_setopt(h, CURLOPT_SSLKEY, tls_.client_key_file.c_str());
+  // Blobs are copied by libcurl at setopt time.
+  auto set_blob = [h](CURLoption opt, const std::string& pem) {
+    curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    curl_easy_setopt(h, opt, &blob);
+  };
+  if (!tls_.ca_pem.empty()) set_blob(CURLOPT_CAINFO_BLOB, tls_.ca_pem);
+  if (!tls_.client_cert_pem.empty()) {
+    set_blob(CURLOPT_SSLCERT_BLOB, tls_.client_cert_pem);
+    curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+  }
+  if (!tls_.client_key_pem.empty()) {
+    set_blob(CURLOPT_SSLKEY_BLOB, tls_.client_key_pem.reveal());
+    curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+  }
 
   if (req.method == "GET") {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -171,14 +210,18 @@ Response CurlHttpClient::send(const Request& req) {
   curl_slist_free_all(hdrs);
   release(h);
 
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
   if (t.too_large) {
     fail(ErrorKind::kRemote, "{} {}: response body is larger than the {} byte limit", req.method,
          redact_url(req.url), req.max_response_bytes);
   }
   if (t.sink_error) std::rethrow_exception(t.sink_error);
+  if (t.cancelled) fail(ErrorKind::kNetwork, "{} {}: cancelled", req.method, redact_url(req.url));
   if (t.sink_aborted) {
-    fail(ErrorKind::kRemote, "{} {}: transfer aborted by its consumer", req.method, redact_url(req.url));
+    fail(ErrorKind::kRemote, "{} {}: transfer aborted by its consumer", req.method,
+         redact_url(req.url));
   }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);

@@ -12,6 +12,7 @@
 
 #include "http/message.h"
 #include "util/error.h"
+#include "util/secret.h"
 
 namespace ecrhelm::http {
 
@@ -38,10 +39,13 @@ class TlsVerifyError : public Error {
 };
 
 struct TlsOptions {
-  std::string ca_file;        // extra CA bundle (PEM); empty = system store
+  std::string ca_file;  // extra CA bundle (PEM); empty = system store
+  std::string ca_pem;   // the same, in memory (kubeconfig's certificate-authority-data)
   bool insecure_skip_verify = false;
   std::string client_cert_file;
   std::string client_key_file;
+  std::string client_cert_pem;  // in memory (client-certificate-data)
+  Secret client_key_pem;        // in memory (client-key-data)
 };
 
 class CurlHttpClient final : public HttpClient {
@@ -55,7 +59,7 @@ class CurlHttpClient final : public HttpClient {
   static std::string default_user_agent();
 
  private:
-  void* acquire();          // a CURL* easy handle from the pool (keeps connections)
+  void* acquire();  // a CURL* easy handle from the pool (keeps connections)
   void release(void* h);
 
   TlsOptions tls_;

@@ -48,6 +48,9 @@ struct Request {
   std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout;
   size_t max_response_bytes = kDefaultMaxResponseBytes;  // ignored when sink is set
   BodySink sink;
+  // Polled about once a second while the transfer runs (also when idle, as a
+  // long watch is): true ends it with Error(kNetwork, "cancelled").
+  std::function<bool()> cancelled;
 };
 
 struct Response {

@@ -16,6 +16,7 @@ int exit_code_for(ErrorKind kind) {
     case ErrorKind::kThrottled:
       return 5;
     case ErrorKind::kRemote:
+    case ErrorKind::kConflict:
     case ErrorKind::kInternal:
       return 1;
   }
@@ -24,15 +25,26 @@ int exit_code_for(ErrorKind kind) {
 
 const char* to_string(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::kInvalidInput: return "invalid input";
-    case ErrorKind::kNotFound: return "not found";
-    case ErrorKind::kUnauthorized: return "unauthorized";
-    case ErrorKind::kForbidden: return "forbidden";
-    case ErrorKind::kThrottled: return "throttled";
-    case ErrorKind::kNetwork: return "network";
-    case ErrorKind::kRemote: return "remote error";
-    case ErrorKind::kUnsupported: return "unsupported";
-    case ErrorKind::kInternal: return "internal error";
+    case ErrorKind::kInvalidInput:
+      return "invalid input";
+    case ErrorKind::kNotFound:
+      return "not found";
+    case ErrorKind::kUnauthorized:
+      return "unauthorized";
+    case ErrorKind::kForbidden:
+      return "forbidden";
+    case ErrorKind::kConflict:
+      return "conflict";
+    case ErrorKind::kThrottled:
+      return "throttled";
+    case ErrorKind::kNetwork:
+      return "network";
+    case ErrorKind::kRemote:
+      return "remote error";
+    case ErrorKind::kUnsupported:
+      return "unsupported";
+    case ErrorKind::kInternal:
+      return "internal error";
   }
   return "error";
 }

@@ -16,6 +16,7 @@ enum class ErrorKind {
   kNotFound,      // a file, profile, host or object that does not exist
   kUnauthorized,  // rejected credentials (401, SignatureDoesNotMatch, expired)
   kForbidden,     // authenticated but not allowed (403, AccessDenied)
+  kConflict,      // the object changed since it was read (409): read again and retry
   kThrottled,     // the peer asked us to slow down
   kNetwork,       // connection, TLS or timeout failures
   kRemote,        // the peer answered with an error or an unreadable body

@@ -1,0 +1,104 @@
+#include "kube/objects.h"
+
+#include <spdlog/spdlog.h>
+
+#include "util/crypto.h"
+#include "util/encoding.h"
+
+namespace ecrhelm::kube {
+
+std::string meta_string(const json& obj, const char* field) {
+  auto m = obj.find("metadata");
+  if (m == obj.end() || !m->is_object()) return "";
+  auto f = m->find(field);
+  return f != m->end() && f->is_string() ? f->get<std::string>() : "";
+}
+
+std::map<std::string, std::string> meta_map(const json& obj, const char* field) {
+  std::map<std::string, std::string> out;
+  auto m = obj.find("metadata");
+  if (m == obj.end() || !m->is_object()) return out;
+  auto f = m->find(field);
+  if (f == m->end() || !f->is_object()) return out;
+  for (const auto& [k, v] : f->items()) {
+    if (v.is_string()) out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+std::map<std::string, Secret> secret_data(const json& secret) {
+  std::map<std::string, Secret> out;
+  auto d = secret.find("data");
+  if (d == secret.end() || !d->is_object()) return out;
+  for (const auto& [k, v] : d->items()) {
+    std::optional<std::string> bytes =
+        v.is_string() ? base64_decode(v.get<std::string>()) : std::nullopt;
+    if (!bytes) {
+      fail(ErrorKind::kRemote, "secret {}/{}: data key {} is not base64",
+           meta_string(secret, "namespace"), meta_string(secret, "name"), k);
+    }
+    out.emplace(k, Secret(std::move(*bytes)));
+  }
+  return out;
+}
+
+json encode_secret_data(const std::map<std::string, Secret>& data) {
+  json out = json::object();
+  for (const auto& [k, v] : data) out[k] = base64_encode(v.reveal());
+  return out;
+}
+
+ServiceAccountToken request_service_account_token(KubeClient& client, const std::string& ns,
+                                                  const std::string& service_account,
+                                                  const std::vector<std::string>& audiences,
+                                                  int64_t expiration_seconds) {
+  json body = {{"apiVersion", "authentication.k8s.io/v1"},
+               {"kind", "TokenRequest"},
+               {"spec", {{"audiences", audiences}, {"expirationSeconds", expiration_seconds}}}};
+  json resp =
+      client.create_subresource(resources::kServiceAccounts, ns, service_account, "token", body);
+  const json& status = resp.contains("status") ? resp["status"] : json::object();
+  std::string token = status.value("token", "");
+  if (token.empty()) {
+    fail(ErrorKind::kRemote,
+         "kube TokenRequest for serviceaccount {}/{}: the answer holds no token", ns,
+         service_account);
+  }
+  auto expires = parse_iso8601(status.value("expirationTimestamp", ""));
+  return {Secret(std::move(token)), expires.value_or(std::chrono::system_clock::now() +
+                                                     std::chrono::seconds(expiration_seconds))};
+}
+
+void record_event(KubeClient& client, const json& involved, const EventSpec& spec,
+                  const Clock& clock) {
+  std::string ns = meta_string(involved, "namespace");
+  std::string name = meta_string(involved, "name");
+  std::string now = format_iso8601(clock.now());
+  json ev = {
+      {"apiVersion", "v1"},
+      {"kind", "Event"},
+      {"metadata", {{"namespace", ns}, {"name", name + "." + hex_encode(random_bytes(8))}}},
+      {"involvedObject",
+       {{"apiVersion", involved.value("apiVersion", "")},
+        {"kind", involved.value("kind", "")},
+        {"namespace", ns},
+        {"name", name},
+        {"uid", meta_string(involved, "uid")},
+        {"resourceVersion", meta_string(involved, "resourceVersion")}}},
+      {"type", spec.type},
+      {"reason", spec.reason},
+      {"message", spec.message},
+      {"source", {{"component", spec.component}}},
+      {"firstTimestamp", now},
+      {"lastTimestamp", now},
+      {"count", 1},
+      {"reportingComponent", spec.component},
+  };
+  try {
+    client.create(resources::kEvents, ns, ev);
+  } catch (const std::exception& e) {
+    spdlog::warn("kube: could not record event {} on {}/{}: {}", spec.reason, ns, name, e.what());
+  }
+}
+
+}  // namespace ecrhelm::kube

@@ -1,0 +1,50 @@
+// Typed views of the few built-in objects ecrhelm reads and writes: a
+// Secret's base64 `data` (decoded here, values kept as Secret), the
+// TokenRequest subresource of a ServiceAccount, and Events. Everything else
+// stays unstructured JSON.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "util/secret.h"
+#include "util/time.h"
+
+namespace ecrhelm::kube {
+
+// metadata.X of an object, "" when absent.
+std::string meta_string(const json& obj, const char* field);
+std::map<std::string, std::string> meta_map(const json& obj,
+                                            const char* field);  // labels, annotations
+
+// A Secret's `data`, base64-decoded. Throws Error(kRemote) naming the key
+// (never the value) when one is not base64.
+std::map<std::string, Secret> secret_data(const json& secret);
+// `data` for a Secret body, base64-encoded.
+json encode_secret_data(const std::map<std::string, Secret>& data);
+
+struct ServiceAccountToken {
+  Secret token;
+  TimePoint expires;
+};
+// POST serviceaccounts/NAME/token (TokenRequest) for these audiences.
+ServiceAccountToken request_service_account_token(KubeClient& client, const std::string& ns,
+                                                  const std::string& service_account,
+                                                  const std::vector<std::string>& audiences,
+                                                  int64_t expiration_seconds = 3600);
+
+struct EventSpec {
+  std::string type;  // Normal, Warning
+  std::string reason;
+  std::string message;
+  std::string component = "ecrhelm";
+};
+// Records a core/v1 Event about `involved` (an object with kind, apiVersion,
+// metadata). Failures are logged, not thrown: an event is never worth a failed sync.
+void record_event(KubeClient& client, const json& involved, const EventSpec& spec,
+                  const Clock& clock = SystemClock::instance());
+
+}  // namespace ecrhelm::kube
