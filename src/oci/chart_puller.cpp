@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "oci/chart_archive.h"
@@ -17,20 +18,22 @@
 namespace ecrhelm::oci {
 namespace {
 
-// A file written under a temporary name and renamed into place on commit();
-// removed if never committed.
+// A file written under a temporary name in its folder and renamed into place
+// on commit(); removed if never committed.
 class PendingFile {
  public:
-  explicit PendingFile(const std::string& final_path)
-      : final_(final_path), tmp_(dirname_of(final_path) + "/.ecrhelm-" + hex_encode(random_bytes(6)) + ".part") {
-    make_dirs(dirname_of(final_path), 0755);
+  explicit PendingFile(const std::string& dir)
+      : dir_(dir), tmp_(dir + "/.ecrhelm-" + hex_encode(random_bytes(6)) + ".part") {
+    make_dirs(dir, 0755);
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail(ErrorKind::kInvalidInput, "cannot write in {}; check the folder", dirname_of(final_path));
+    if (fd_ < 0) fail(ErrorKind::kInvalidInput, "cannot write in {}; check the folder", dir);
   }
   ~PendingFile() {
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(tmp_.c_str());
   }
+  PendingFile(const PendingFile&) = delete;
+  PendingFile& operator=(const PendingFile&) = delete;
   bool write(std::string_view data) {
     size_t off = 0;
     while (off < data.size()) {
@@ -41,18 +44,23 @@ class PendingFile {
     return true;
   }
   const std::string& tmp_path() const { return tmp_; }
-  void commit() {
-    if (::fsync(fd_) != 0 || ::close(fd_) != 0) {
+  // Atomic (nothing partial is ever visible) but not forced to disk, as
+  // helm pull: an fsync of a large chart costs more than the download.
+  // `name` is a file name in the folder given at construction.
+  void commit(const std::string& name) {
+    std::string final_path = dir_ + "/" + name;
+    if (::close(fd_) != 0) {
       fd_ = -1;
-      fail(ErrorKind::kInvalidInput, "cannot write {}", final_);
+      fail(ErrorKind::kInvalidInput, "cannot write {}", final_path);
     }
     fd_ = -1;
-    if (::rename(tmp_.c_str(), final_.c_str()) != 0) fail(ErrorKind::kInvalidInput, "cannot write {}", final_);
+    if (::rename(tmp_.c_str(), final_path.c_str()) != 0)
+      fail(ErrorKind::kInvalidInput, "cannot write {}", final_path);
     committed_ = true;
   }
 
  private:
-  std::string final_, tmp_;
+  std::string dir_, tmp_;
   int fd_ = -1;
   bool committed_ = false;
 };
@@ -70,15 +78,16 @@ std::string ChartPuller::pick_tag(const Reference& ref, const std::string& versi
     if (!ref.digest.empty()) return "";
   } else if (!ref.tag.empty() && from_tag(ref.tag) != version && ref.tag != version) {
     fail(ErrorKind::kInvalidInput,
-         "the reference's tag {} and --version {} disagree; give only one of them", ref.tag, version);
+         "the reference's tag {} and --version {} disagree; give only one of them", ref.tag,
+         version);
   }
   if (!version.empty() && is_exact_version(version)) return to_tag(version);  // Helm: no listing
   Constraint c = Constraint::parse(version.empty() ? "*" : version);
   auto tags = client_.list_tags(ref);
   auto best = highest_match(c, tags);
   if (!best) {
-    fail(ErrorKind::kNotFound, "no tag of {}/{} matches version '{}' ({} tags listed)", ref.registry,
-         ref.repository, version.empty() ? "latest" : version, tags.size());
+    fail(ErrorKind::kNotFound, "no tag of {}/{} matches version '{}' ({} tags listed)",
+         ref.registry, ref.repository, version.empty() ? "latest" : version, tags.size());
   }
   return best->original;
 }
@@ -137,12 +146,23 @@ std::string ChartPuller::fetch_chart_bytes(const ResolvedChart& chart) {
 
 PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
   ResolvedChart chart = resolve(ref, opts.version);
-  std::string config = client_.fetch_blob_bytes(chart.ref, chart.manifest.config, kMaxConfigBlobBytes);
+  // The config (which names the file) and the chart layer are fetched at
+  // once, the chart into a temporary file: one registry round trip less.
+  // resolve() has cached the registry's authorization for both.
+  const std::string dir = opts.untar ? join_path(opts.dest_dir, opts.untar_dir) : opts.dest_dir;
+  PendingFile out(dir.empty() ? "." : dir);
+  auto config_job = std::async(std::launch::async, [&] {
+    return client_.fetch_blob_bytes(chart.ref, chart.manifest.config, kMaxConfigBlobBytes);
+  });
+  client_.fetch_blob(chart.ref, chart.layers.chart,
+                     [&](std::string_view chunk) { return out.write(chunk); });
+  std::string config = config_job.get();
   auto cj = nlohmann::json::parse(config, nullptr, false);
   PullResult r;
   r.digest = chart.digest;
   if (cj.is_object() && cj.contains("name") && cj["name"].is_string()) r.name = cj["name"];
-  if (cj.is_object() && cj.contains("version") && cj["version"].is_string()) r.version = cj["version"];
+  if (cj.is_object() && cj.contains("version") && cj["version"].is_string())
+    r.version = cj["version"];
   if (r.name.empty()) r.name = ref.repository.substr(ref.repository.rfind('/') + 1);
   if (r.version.empty()) r.version = from_tag(chart.tag);
   if (r.name.find('/') != std::string::npos || r.name.starts_with(".") ||
@@ -151,10 +171,6 @@ PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
          r.name, r.version);
   }
   std::string file_name = r.name + "-" + r.version + ".tgz";
-  std::string dest = opts.untar ? join_path(join_path(opts.dest_dir, opts.untar_dir), file_name)
-                                : join_path(opts.dest_dir, file_name);
-  PendingFile out(dest);
-  client_.fetch_blob(chart.ref, chart.layers.chart, [&](std::string_view chunk) { return out.write(chunk); });
   if (opts.untar) {
     r.path = extract_chart(out.tmp_path(), join_path(opts.dest_dir, opts.untar_dir));
   } else {
@@ -164,13 +180,14 @@ PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
         fail(ErrorKind::kNotFound, "{}/{}:{} has no provenance layer (--prov)", ref.registry,
              ref.repository, chart.tag);
       }
-      std::string p = client_.fetch_blob_bytes(chart.ref, *chart.layers.provenance, kMaxProvenanceBytes);
-      prov.emplace(dest + ".prov");
+      std::string p =
+          client_.fetch_blob_bytes(chart.ref, *chart.layers.provenance, kMaxProvenanceBytes);
+      prov.emplace(dir.empty() ? "." : dir);
       prov->write(p);
     }
-    out.commit();
-    if (prov) prov->commit();
-    r.path = dest;
+    out.commit(file_name);
+    if (prov) prov->commit(file_name + ".prov");
+    r.path = join_path(dir, file_name);
   }
   return r;
 }
@@ -180,10 +197,13 @@ std::vector<std::string> ChartPuller::versions(const Reference& ref) {
   std::vector<std::pair<Version, std::string>> semver;
   std::vector<std::string> other;
   for (const auto& t : tags) {
-    if (auto v = Version::parse(from_tag(t))) semver.emplace_back(*v, from_tag(t));
-    else other.push_back(t);
+    if (auto v = Version::parse(from_tag(t)))
+      semver.emplace_back(*v, from_tag(t));
+    else
+      other.push_back(t);
   }
-  std::stable_sort(semver.begin(), semver.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::stable_sort(semver.begin(), semver.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
   std::sort(other.begin(), other.end());
   std::vector<std::string> out;
   for (auto& [v, t] : semver) out.push_back(t);

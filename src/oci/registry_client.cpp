@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
+#include <thread>
+
 #include "http/url.h"
 #include "oci/auth_challenge.h"
 #include "oci/link_header.h"
@@ -59,6 +62,74 @@ std::string registry_error(const http::Response& r) {
     fail(ErrorKind::kThrottled, "{}; the registry is throttling, retry later", base);
   fail(ErrorKind::kRemote, "{}", base);
 }
+
+// Hashes a large blob on a second thread while it streams, so verifying the
+// digest adds no wall time to the transfer: chunks are copied into a buffer
+// that is handed over when full while the next one fills (double buffering).
+class BackgroundHasher {
+ public:
+  explicit BackgroundHasher(std::string_view algorithm) : hasher_(algorithm) {
+    filling_.reserve(kHashBufferBytes);
+    hashing_.reserve(kHashBufferBytes);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~BackgroundHasher() { stop(); }
+  BackgroundHasher(const BackgroundHasher&) = delete;
+  BackgroundHasher& operator=(const BackgroundHasher&) = delete;
+
+  void update(std::string_view data) {
+    while (!data.empty()) {
+      size_t n = std::min(data.size(), kHashBufferBytes - filling_.size());
+      filling_.append(data.data(), n);
+      data.remove_prefix(n);
+      if (filling_.size() == kHashBufferBytes) hand_over();
+    }
+  }
+  std::string finish() {
+    hand_over();
+    stop();
+    return hasher_.finish();
+  }
+
+ private:
+  static constexpr size_t kHashBufferBytes = 1 << 20;
+
+  void hand_over() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return !pending_; });
+    std::swap(filling_, hashing_);
+    filling_.clear();
+    pending_ = true;
+    cv_.notify_all();
+  }
+  void run() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return pending_ || done_; });
+      if (!pending_) return;  // done, and nothing left to hash
+      lock.unlock();
+      hasher_.update(hashing_);
+      lock.lock();
+      pending_ = false;
+      cv_.notify_all();
+    }
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  DigestHasher hasher_;
+  std::string filling_, hashing_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool pending_ = false, done_ = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -265,7 +336,15 @@ FetchedManifest RegistryClient::get_manifest(const Reference& ref, const std::st
 
 void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
                                 const http::BodySink& sink) {
-  DigestHasher hasher(DigestHasher::algorithm_of(d.digest));
+  // Large blobs are hashed on a second thread (overlapping the transfer);
+  // small ones inline, where a thread would cost more than it saves.
+  const std::string algorithm = DigestHasher::algorithm_of(d.digest);
+  std::optional<DigestHasher> inline_hasher;
+  std::optional<BackgroundHasher> background_hasher;
+  if (d.size > kBackgroundHashMinBytes)
+    background_hasher.emplace(algorithm);
+  else
+    inline_hasher.emplace(algorithm);
   int64_t received = 0;
   bool oversize = false;
   http::Request req;
@@ -277,7 +356,10 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
       oversize = true;
       return false;
     }
-    hasher.update(chunk);
+    if (background_hasher)
+      background_hasher->update(chunk);
+    else
+      inline_hasher->update(chunk);
     return sink(chunk);
   };
   http::Response resp;
@@ -298,7 +380,7 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
     fail(ErrorKind::kRemote, "blob {} has {} bytes but its manifest says {}", d.digest, received,
          d.size);
   }
-  std::string got = hasher.finish();
+  std::string got = background_hasher ? background_hasher->finish() : inline_hasher->finish();
   if (got != d.digest) {
     fail(ErrorKind::kRemote, "blob does not match its digest: expected {}, got {}", d.digest, got);
   }

@@ -25,6 +25,7 @@ inline constexpr size_t kMaxTagListPageBytes = 4 << 20;
 inline constexpr int kMaxTagPages = 1000;
 inline constexpr size_t kMaxTags = 100000;
 inline constexpr std::chrono::seconds kDefaultBearerLifetime{60};  // distribution's default
+inline constexpr int64_t kBackgroundHashMinBytes = 4 << 20;  // larger blobs hash on a 2nd thread
 
 struct RegistryOptions {
   bool plain_http = false;  // http:// instead of https://
@@ -45,7 +46,8 @@ class AuthClient {
                                        const http::Response& challenge_resp,
                                        const std::optional<BasicCredentials>& creds,
                                        bool registry_https);
-  std::string bearer_token(const std::string& host, const std::map<std::string, std::string>& params,
+  std::string bearer_token(const std::string& host,
+                           const std::map<std::string, std::string>& params,
                            const std::string& scope, const std::optional<BasicCredentials>& creds);
 
   http::HttpClient& http_;

@@ -38,6 +38,14 @@ RegistryServer::RegistryServer(const std::string& user, const std::string& passw
   throw std::runtime_error("docker-registry did not start; run scripts/install-deps.sh");
 }
 
+std::string RegistryServer::blob_path(const std::string& digest) const {
+  auto colon = digest.find(':');
+  if (colon == std::string::npos) throw std::invalid_argument("not a digest: " + digest);
+  std::string alg = digest.substr(0, colon), hex = digest.substr(colon + 1);
+  return dir_.file("data/docker/registry/v2/blobs/" + alg + "/" + hex.substr(0, 2) + "/" + hex +
+                   "/data");
+}
+
 void RegistryServer::add_tags_in_storage(const std::string& repo, const std::string& digest,
                                          const std::vector<std::string>& tags) const {
   auto colon = digest.find(':');

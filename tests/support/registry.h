@@ -24,6 +24,9 @@ class RegistryServer {
   // by writing distribution's storage layout directly (what a manifest PUT
   // leaves on disk: _manifests/tags/TAG/{current,index/ALG/HEX}/link). For
   // thousands of tags: docker-registry takes tens of ms per manifest PUT.
+  // Where the registry keeps a blob's bytes (to corrupt it in a test: the
+  // registry serves what is on disk without checking it).
+  std::string blob_path(const std::string& digest) const;
   void add_tags_in_storage(const std::string& repo, const std::string& digest,
                            const std::vector<std::string>& tags) const;
 
