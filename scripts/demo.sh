@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The seed's IRSA flow end to end on the local test bed (moto_server plays
-# AWS STS and ECR), printing each step. Usage: scripts/demo.sh path/to/ecrhelm
+# AWS STS and ECR; Debian's docker-registry, whose htpasswd holds moto's ECR
+# password, plays the ECR registry), printing each step.
+# Usage: scripts/demo.sh path/to/ecrhelm
 set -euo pipefail
 ECRHELM=$(readlink -f "${1:-build/ecrhelm}")
 work=$(mktemp -d)
 moto_pid=""
+reg_pid=""
 cleanup() {
+  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
   [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
   rm -rf "$work"
 }
@@ -14,7 +18,8 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 step "Start the AWS peer: moto_server on 127.0.0.1:$port"
 moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
 moto_pid=$!
@@ -25,6 +30,8 @@ export HOME="$work/home" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" ECRHELM_CACHE_DIR="$work/cache"
 mkdir -p "$HOME"
 REGISTRY=123456789012.dkr.ecr.us-east-1.amazonaws.com
+reg_port=$(free_port)
+ECR_HOST="127.0.0.1:$reg_port"
 
 step "1. whoami with static keys (the environment link of the chain)"
 AWS_ACCESS_KEY_ID=AKIADEMO AWS_SECRET_ACCESS_KEY=demo-secret show "$ECRHELM" whoami
@@ -56,5 +63,79 @@ echo "$REGISTRY" | "$work/bin/docker-credential-ecrhelm" get |
   python3 -c 'import json,sys; d=json.load(sys.stdin); d["Secret"]=d["Secret"][:4]+"..."; print(json.dumps(d))'
 printf '$ echo ghcr.io | docker-credential-ecrhelm get\n'
 echo ghcr.io | "$work/bin/docker-credential-ecrhelm" get || echo "(exit $?: not an ECR host, as the protocol says)"
+
+step "6. An ECR-like registry: docker-registry on 127.0.0.1:$reg_port, htpasswd user AWS"
+printf '   its password is the ECR token ecrhelm got from moto (not printed)\n'
+password=$("$ECRHELM" token --registry "$REGISTRY")
+mkdir -p "$work/registry"
+htpasswd -Bbn AWS "$password" >"$work/registry/htpasswd" 2>/dev/null
+cat >"$work/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: $work/registry/data
+http:
+  addr: 127.0.0.1:$reg_port
+auth:
+  htpasswd:
+    realm: ecr-demo
+    path: $work/registry/htpasswd
+EOF
+docker-registry serve "$work/registry/config.yml" >"$work/registry/log" 2>&1 &
+reg_pid=$!
+for _ in $(seq 100); do curl -s -o /dev/null "http://$ECR_HOST/v2/" && break; sleep 0.1; done
+printf '$ curl -s -o /dev/null -w "%%{http_code}" http://%s/v2/   (no credentials)\n' "$ECR_HOST"
+curl -s -o /dev/null -w '%{http_code}\n' "http://$ECR_HOST/v2/"
+
+step "7. Push a sample chart (charts/demo 1.0.0) through the distribution API, as helm push does"
+mkdir -p "$work/chart/demo/templates"
+printf 'apiVersion: v2\nname: demo\nversion: 1.0.0\ndescription: ecrhelm demo chart\ntype: application\n' \
+  >"$work/chart/demo/Chart.yaml"
+printf 'replicaCount: 1\nimage: nginx\n' >"$work/chart/demo/values.yaml"
+printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n' >"$work/chart/demo/templates/cm.yaml"
+tar -C "$work/chart" -czf "$work/demo-1.0.0.tgz" demo
+printf '{"name":"demo","version":"1.0.0","apiVersion":"v2"}' >"$work/config.json"
+auth=(-u "AWS:$password")
+push_blob() {  # FILE -> digest
+  local digest loc
+  digest="sha256:$(sha256sum "$1" | cut -d' ' -f1)"
+  loc=$(curl -s "${auth[@]}" -D - -o /dev/null -X POST "http://$ECR_HOST/v2/charts/demo/blobs/uploads/" |
+        tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+  case "$loc" in http*) ;; *) loc="http://$ECR_HOST$loc" ;; esac
+  curl -sf "${auth[@]}" -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$1" "$loc&digest=$digest"
+  echo "$digest"
+}
+config_digest=$(push_blob "$work/config.json")
+chart_digest=$(push_blob "$work/demo-1.0.0.tgz")
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"%s","size":%d}]}' \
+  "$config_digest" "$(stat -c %s "$work/config.json")" "$chart_digest" "$(stat -c %s "$work/demo-1.0.0.tgz")" \
+  >"$work/manifest.json"
+curl -sf "${auth[@]}" -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+  --data-binary "@$work/manifest.json" "http://$ECR_HOST/v2/charts/demo/manifests/1.0.0"
+manifest_digest="sha256:$(sha256sum "$work/manifest.json" | cut -d' ' -f1)"
+printf 'pushed %s/charts/demo:1.0.0\n  manifest %s\n  chart    %s\n' "$ECR_HOST" "$manifest_digest" "$chart_digest"
+
+step "8. ecrhelm pull through the ECR flow: IRSA -> STS -> ECR token -> registry (no password given)"
+export ECRHELM_ECR_REGISTRIES="$ECR_HOST"   # this host is ECR under another name
+printf '   ECRHELM_ECR_REGISTRIES=%s\n' "$ECR_HOST"
+show "$ECRHELM" tags "oci://$ECR_HOST/charts/demo" --plain-http
+show "$ECRHELM" pull "oci://$ECR_HOST/charts/demo" --version '^1' --plain-http -d "$work/pulled"
+show sha256sum "$work/pulled/demo-1.0.0.tgz"
+
+step "9. skopeo through the credential helper: --authfile whose credHelpers names ecrhelm"
+printf '{"credHelpers":{"%s":"ecrhelm"}}\n' "$ECR_HOST" >"$work/auth.json"
+show cat "$work/auth.json"
+PATH="$work/bin:$PATH" show skopeo copy -q --src-tls-verify=false --authfile "$work/auth.json" \
+  "docker://$ECR_HOST/charts/demo:1.0.0" "oci:$work/skopeo:demo"
+skopeo_digest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' \
+  "$work/skopeo/index.json")
+printf 'skopeo manifest digest: %s\n' "$skopeo_digest"
+[ "$skopeo_digest" = "$manifest_digest" ] || { echo "demo: skopeo got another digest" >&2; exit 1; }
+echo "same digest as pushed and as ecrhelm pull reported"
+cmp "$work/skopeo/blobs/sha256/${chart_digest#sha256:}" "$work/pulled/demo-1.0.0.tgz"
+echo "skopeo's chart layer and ecrhelm's demo-1.0.0.tgz are byte for byte the same"
 
 step "Demo complete"
