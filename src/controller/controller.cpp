@@ -1,0 +1,183 @@
+#include "controller/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "kube/objects.h"
+
+namespace ecrhelm::controller {
+namespace {
+
+inline constexpr const char* kEsPrefix = "es/";
+inline constexpr const char* kRepoPrefix = "repo/";
+inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner";
+
+}  // namespace
+
+Controller::Controller(kube::KubeClient& kube, ExternalSecretReconciler& es,
+                       RepoSecretReconciler& repos, ControllerOptions opts)
+    : kube_(kube), es_(es), repos_(repos), opts_(std::move(opts)) {
+  std::vector<std::string> nss =
+      opts_.namespaces.empty() ? std::vector<std::string>{""} : opts_.namespaces;
+  for (const auto& ns : nss) {
+    Watch w;
+    w.ns = ns;
+    if (opts_.external_secrets) {
+      w.es = std::make_unique<kube::Informer>(kube_, eso::kExternalSecrets, ns);
+      w.owned = std::make_unique<kube::Informer>(kube_, kube::resources::kSecrets, ns, kOwnerLabel);
+    }
+    if (opts_.annotation_mode) {
+      w.repos = std::make_unique<kube::Informer>(kube_, kube::resources::kSecrets, ns,
+                                                 std::string(kManagedLabel) + "=true");
+    }
+    watches_.push_back(std::move(w));
+  }
+}
+
+Controller::~Controller() { stop(); }
+
+void Controller::start() {
+  for (auto& w : watches_) {
+    if (w.es) {
+      threads_.emplace_back([this, inf = w.es.get()] {
+        inf->run(
+            [this](const std::string& t, const nlohmann::json& o) { on_external_secret(t, o); });
+      });
+      threads_.emplace_back([this, inf = w.owned.get()] {
+        inf->run([this](const std::string& t, const nlohmann::json& o) { on_owned_secret(t, o); });
+      });
+    }
+    if (w.repos) {
+      threads_.emplace_back([this, inf = w.repos.get()] {
+        inf->run([this](const std::string& t, const nlohmann::json& o) { on_repo_secret(t, o); });
+      });
+    }
+  }
+  for (int i = 0; i < std::max(1, opts_.workers); ++i) threads_.emplace_back([this] { worker(); });
+  // Periodic resync: every cached object goes through the queue again.
+  threads_.emplace_back([this] {
+    std::unique_lock lock(resync_mu_);
+    while (!resync_cv_.wait_for(lock, opts_.resync, [this] { return stopping_.load(); })) {
+      for (auto& w : watches_) {
+        if (w.es) {
+          for (const auto& o : w.es->list()) queue_.add(kEsPrefix + kube::object_key(o));
+        }
+        if (w.repos) {
+          for (const auto& o : w.repos->list()) queue_.add(kRepoPrefix + kube::object_key(o));
+        }
+      }
+    }
+  });
+}
+
+void Controller::stop() {
+  if (stopping_.exchange(true)) return;
+  for (auto& w : watches_) {
+    if (w.es) w.es->stop();
+    if (w.owned) w.owned->stop();
+    if (w.repos) w.repos->stop();
+  }
+  queue_.shutdown();
+  resync_cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+bool Controller::synced() const {
+  for (const auto& w : watches_) {
+    for (kube::Informer* inf : {w.es.get(), w.owned.get(), w.repos.get()}) {
+      if (inf && !inf->wait_synced(std::chrono::milliseconds(0))) return false;
+    }
+  }
+  return true;
+}
+
+void Controller::on_external_secret(const std::string& type, const nlohmann::json& obj) {
+  if (type == "DELETED") return;  // owned secrets go with it (garbage collection)
+  queue_.add(kEsPrefix + kube::object_key(obj));
+}
+
+void Controller::on_owned_secret(const std::string& type, const nlohmann::json& obj) {
+  // A change to a Secret we own (deleted, edited): its ExternalSecret looks again.
+  (void)type;
+  auto meta = obj.find("metadata");
+  if (meta == obj.end() || !meta->contains("ownerReferences")) return;
+  for (const auto& ref : (*meta)["ownerReferences"]) {
+    if (ref.value("kind", "") == "ExternalSecret") {
+      queue_.add(kEsPrefix + kube::meta_string(obj, "namespace") + "/" + ref.value("name", ""));
+    }
+  }
+}
+
+void Controller::on_repo_secret(const std::string& type, const nlohmann::json& obj) {
+  if (type == "DELETED") return;
+  queue_.add(kRepoPrefix + kube::object_key(obj));
+}
+
+kube::Informer* Controller::es_informer_for(const std::string& ns) {
+  for (auto& w : watches_) {
+    if (w.es && (w.ns.empty() || w.ns == ns)) return w.es.get();
+  }
+  return nullptr;
+}
+
+kube::Informer* Controller::repo_informer_for(const std::string& ns) {
+  for (auto& w : watches_) {
+    if (w.repos && (w.ns.empty() || w.ns == ns)) return w.repos.get();
+  }
+  return nullptr;
+}
+
+void Controller::process(const std::string& key) {
+  bool is_es = key.rfind(kEsPrefix, 0) == 0;
+  std::string nsname =
+      key.substr(is_es ? std::string(kEsPrefix).size() : std::string(kRepoPrefix).size());
+  auto slash = nsname.find('/');
+  std::string ns = nsname.substr(0, slash);
+  std::string name = slash == std::string::npos ? "" : nsname.substr(slash + 1);
+  kube::Informer* inf = is_es ? es_informer_for(ns) : repo_informer_for(ns);
+  if (!inf) return;
+  auto obj = inf->get(ns, name);
+  if (!obj) {
+    queue_.forget(key);
+    return;  // deleted meanwhile
+  }
+  ++stats_.reconciles;
+  std::optional<std::chrono::milliseconds> requeue;
+  bool error = false, wrote = false;
+  if (is_es) {
+    ReconcileResult r = es_.reconcile(*obj);
+    requeue = r.requeue_after;
+    error = r.error;
+    wrote = r.wrote_secret;
+  } else {
+    RepoReconcileResult r = repos_.reconcile(*obj);
+    requeue = r.requeue_after;
+    error = r.error;
+    wrote = r.wrote_secret;
+  }
+  if (wrote) ++stats_.secrets_written;
+  if (error) {
+    ++stats_.errors;
+    auto d = queue_.add_rate_limited(key);
+    spdlog::debug("controller: {} failed; retry in {} ms", key, d.count());
+    return;
+  }
+  queue_.forget(key);
+  if (requeue) queue_.add_after(key, *requeue);
+}
+
+void Controller::worker() {
+  while (auto key = queue_.get()) {
+    try {
+      process(*key);
+    } catch (const std::exception& e) {
+      ++stats_.errors;
+      spdlog::warn("controller: {}: {}", *key, e.what());
+      queue_.add_rate_limited(*key);
+    }
+    queue_.done(*key);
+  }
+}
+
+}  // namespace ecrhelm::controller

@@ -1,0 +1,65 @@
+// The External Secrets Operator kinds ecrhelm serves, and an
+// ExternalSecret's spec parsed into plain values (defaults as ESO applies
+// them). Parsing rejects what we do not implement with a message naming the
+// field, so the ExternalSecret's status says why it is not synced.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kube/client.h"
+
+namespace ecrhelm::controller {
+
+namespace eso {
+inline const kube::ResourceType kExternalSecrets{"external-secrets.io", "v1", "externalsecrets",
+                                                 "ExternalSecret", true};
+inline const kube::ResourceType kExternalSecretsV1beta1{"external-secrets.io", "v1beta1",
+                                                        "externalsecrets", "ExternalSecret", true};
+inline const kube::ResourceType kEcrAuthorizationTokens{"generators.external-secrets.io",
+                                                        "v1alpha1", "ecrauthorizationtokens",
+                                                        "ECRAuthorizationToken", true};
+inline const kube::ResourceType kClusterGenerators{"generators.external-secrets.io", "v1alpha1",
+                                                   "clustergenerators", "ClusterGenerator", false};
+// Labels/annotations ESO and Argo CD define.
+inline constexpr const char* kForceSyncAnnotation =
+    "force-sync";  // any change of annotations re-syncs
+inline constexpr const char* kManagedLabel = "reconcile.external-secrets.io/managed";
+}  // namespace eso
+
+// Go's time.ParseDuration: "12h", "1h30m", "90s", "1.5h", "0". nullopt when invalid.
+std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text);
+
+struct GeneratorRef {
+  std::string api_version;
+  std::string kind;  // ECRAuthorizationToken or ClusterGenerator
+  std::string name;
+};
+
+struct ExternalSecretSpec {
+  std::chrono::milliseconds refresh_interval{std::chrono::hours(1)};  // 0 = sync once
+  std::string refresh_policy = "Periodic";  // Periodic, CreatedOnce, OnChange
+  std::string target_name;
+  std::string creation_policy = "Owner";  // Owner, Orphan, Merge, None, CreateOrMerge
+  std::string deletion_policy = "Retain";
+  bool has_template = false;
+  std::string template_type;  // Secret type, e.g. kubernetes.io/dockerconfigjson
+  std::map<std::string, std::string> template_labels;
+  std::map<std::string, std::string> template_annotations;
+  std::map<std::string, std::string> template_data;  // key -> Go template
+  std::string merge_policy = "Replace";              // Replace, Merge
+  std::vector<GeneratorRef> generators;
+};
+
+// Throws Error(kInvalidInput / kUnsupported) naming the field.
+ExternalSecretSpec parse_external_secret(const nlohmann::json& es);
+
+// ESO's status.syncedResourceVersion: "<generation>-<hash of labels and
+// annotations>": a change of either re-syncs (the force-sync trick).
+std::string synced_resource_version(const nlohmann::json& es);
+
+}  // namespace ecrhelm::controller

@@ -1,0 +1,311 @@
+#include "controller/external_secret_reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "controller/template.h"
+#include "kube/objects.h"
+#include "util/crypto.h"
+#include "util/encoding.h"
+#include "util/error.h"
+
+namespace ecrhelm::controller {
+namespace {
+
+using nlohmann::json;
+
+inline constexpr const char* kMsgSynced = "Secret was synced";
+inline constexpr const char* kMsgGetData = "could not get secret data from provider";
+inline constexpr const char* kMsgUpdate = "could not update Secret";
+inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner";
+// On the target Secret: when the token in it expires, so the next sync is
+// planned by expiry even after a restart and even when the template keeps
+// only the password.
+inline constexpr const char* kExpiresAnnotation = "ecrhelm.io/token-expires-at";
+
+std::optional<TimePoint> status_time(const json& es, const char* field) {
+  auto st = es.find("status");
+  if (st == es.end() || !st->is_object()) return std::nullopt;
+  auto f = st->find(field);
+  if (f == st->end() || !f->is_string()) return std::nullopt;
+  return parse_iso8601(f->get<std::string>());
+}
+
+std::string status_string(const json& es, const char* field) {
+  auto st = es.find("status");
+  if (st == es.end() || !st->is_object()) return "";
+  auto f = st->find(field);
+  return f != st->end() && f->is_string() ? f->get<std::string>() : "";
+}
+
+const json* ready_condition(const json& es) {
+  auto st = es.find("status");
+  if (st == es.end() || !st->is_object()) return nullptr;
+  auto conds = st->find("conditions");
+  if (conds == st->end() || !conds->is_array()) return nullptr;
+  for (const auto& c : *conds) {
+    if (c.is_object() && c.value("type", "") == "Ready") return &c;
+  }
+  return nullptr;
+}
+
+// The first line of an error, for status messages and events (never a secret:
+// errors are built without secret values).
+std::string one_line(const std::string& s) {
+  auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+}  // namespace
+
+std::string eso_field_owner(const std::string& es_name) {
+  return "externalsecrets.external-secrets.io/" + es_name;
+}
+
+ExternalSecretReconciler::ExternalSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
+                                                   const Clock& clock, SyncObserver observer)
+    : kube_(kube),
+      generator_(generator),
+      clock_(clock),
+      observer_(std::move(observer)),
+      rng_(std::random_device{}()) {}
+
+ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
+    const json& es, const ExternalSecretSpec& spec) {
+  std::string ns = kube::meta_string(es, "namespace");
+  Desired d;
+  d.token_expires = TimePoint::max();
+  std::map<std::string, Secret> generated;
+  for (const auto& ref : spec.generators) {
+    GeneratedData g = generator_.generate(ref, ns);
+    for (auto& [k, v] : g.data) generated[k] = v;
+    d.token_expires = std::min(d.token_expires, g.expires);
+  }
+  if (!spec.has_template || spec.template_data.empty() || spec.merge_policy == "Merge")
+    d.data = generated;
+  if (spec.has_template) {
+    json input = json::object();
+    for (const auto& [k, v] : generated) input[k] = v.reveal();
+    for (const auto& [key, text] : spec.template_data)
+      d.data[key] = Secret(render_template(key, text, input));
+    for (const auto& [k, v] : spec.template_labels) d.labels[k] = render_template(k, v, input);
+    for (const auto& [k, v] : spec.template_annotations)
+      d.annotations[k] = render_template(k, v, input);
+    d.type = spec.template_type;
+  }
+  return d;
+}
+
+bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecretSpec& spec,
+                                            const Desired& d, const std::optional<json>& existing) {
+  std::string ns = kube::meta_string(es, "namespace");
+  std::string es_name = kube::meta_string(es, "name");
+  bool owner = spec.creation_policy == "Owner";
+  std::map<std::string, std::string> labels = d.labels;
+  std::map<std::string, std::string> annotations = d.annotations;
+  if (d.token_expires != TimePoint::max())
+    annotations[kExpiresAnnotation] = format_iso8601(d.token_expires);
+  if (owner) labels[kOwnerLabel] = hex_encode(sha256(ns + "/" + es_name)).substr(0, 56);
+  json meta = {{"name", spec.target_name}, {"namespace", ns}};
+  if (!labels.empty()) meta["labels"] = labels;
+  if (!annotations.empty()) meta["annotations"] = annotations;
+  if (owner) {
+    meta["ownerReferences"] =
+        json::array({{{"apiVersion", es.value("apiVersion", eso::kExternalSecrets.api_version())},
+                      {"kind", "ExternalSecret"},
+                      {"name", es_name},
+                      {"uid", kube::meta_string(es, "uid")},
+                      {"controller", true},
+                      {"blockOwnerDeletion", true}}});
+  }
+  json body = {{"apiVersion", "v1"},
+               {"kind", "Secret"},
+               {"metadata", meta},
+               {"data", kube::encode_secret_data(d.data)}};
+  if (!d.type.empty()) body["type"] = d.type;
+
+  if (!existing) {
+    kube_.create(kube::resources::kSecrets, ns, body);
+    kube::record_event(kube_, es, {"Normal", "Created", "Created Secret"}, clock_);
+    return true;
+  }
+  // Nothing to do when every desired key, label and annotation is already there.
+  bool same = true;
+  auto current = kube::secret_data(*existing);
+  for (const auto& [k, v] : d.data) {
+    auto it = current.find(k);
+    if (it == current.end() || !(it->second == v)) same = false;
+  }
+  auto cur_labels = kube::meta_map(*existing, "labels");
+  for (const auto& [k, v] : labels) {
+    if (cur_labels[k] != v) same = false;
+  }
+  auto cur_ann = kube::meta_map(*existing, "annotations");
+  for (const auto& [k, v] : annotations) {
+    if (cur_ann[k] != v) same = false;
+  }
+  if (!d.type.empty() && existing->value("type", "") != d.type) same = false;
+  if (same) return false;
+  kube::PatchOptions po{eso_field_owner(es_name), true};
+  kube_.patch(kube::resources::kSecrets, ns, spec.target_name, kube::PatchType::kApply, body, po);
+  kube::record_event(kube_, es, {"Normal", "Updated", "Updated Secret"}, clock_);
+  return true;
+}
+
+void ExternalSecretReconciler::set_status(const json& es, const std::string& status,
+                                          const std::string& reason, const std::string& message,
+                                          bool refreshed, const std::string& binding) {
+  std::string ns = kube::meta_string(es, "namespace");
+  std::string name = kube::meta_string(es, "name");
+  std::string now = format_iso8601(clock_.now());
+  const json* cur = ready_condition(es);
+  std::string transition = now;
+  if (cur && cur->value("status", "") == status && cur->contains("lastTransitionTime")) {
+    transition = cur->value("lastTransitionTime", now);
+  }
+  json cond = {{"type", "Ready"},
+               {"status", status},
+               {"reason", reason},
+               {"message", message},
+               {"lastTransitionTime", transition}};
+  json st = {{"conditions", json::array({cond})}};
+  if (refreshed) {
+    st["refreshTime"] = now;
+    st["syncedResourceVersion"] = synced_resource_version(es);
+  }
+  if (!binding.empty()) st["binding"] = {{"name", binding}};
+  // No write when the status already says all of it.
+  if (cur && cur->value("status", "") == status && cur->value("reason", "") == reason &&
+      cur->value("message", "") == message && !refreshed &&
+      (binding.empty() ||
+       es["status"].value("binding", json::object()).value("name", "") == binding)) {
+    return;
+  }
+  try {
+    kube_.patch(eso::kExternalSecrets, ns, name, kube::PatchType::kMerge, {{"status", st}}, {},
+                "status");
+  } catch (const std::exception& e) {
+    spdlog::warn("controller: externalsecret {}/{}: unable to patch status: {}", ns, name,
+                 e.what());
+  }
+  if (observer_.on_condition) observer_.on_condition(ns, name, status);
+}
+
+std::chrono::milliseconds ExternalSecretReconciler::next_refresh(
+    const ExternalSecretSpec& spec, std::optional<TimePoint> token_expires,
+    std::chrono::milliseconds since_refresh) {
+  using std::chrono::milliseconds;
+  milliseconds next = spec.refresh_interval - since_refresh;
+  if (token_expires) {
+    auto left = std::chrono::duration_cast<milliseconds>(*token_expires - clock_.now());
+    next = std::min(next, left / 2);
+  }
+  next = std::max<milliseconds>(next, kMinRequeue);
+  std::lock_guard lock(rng_mu_);
+  std::uniform_real_distribution<double> jitter(0, kRequeueJitter);
+  return milliseconds(
+      static_cast<int64_t>(static_cast<double>(next.count()) * (1.0 - jitter(rng_))));
+}
+
+ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
+  std::string ns = kube::meta_string(es, "namespace");
+  std::string name = kube::meta_string(es, "name");
+  ReconcileResult result;
+  if (es.contains("metadata") && es["metadata"].contains("deletionTimestamp")) return result;
+
+  ExternalSecretSpec spec;
+  try {
+    spec = parse_external_secret(es);
+  } catch (const Error& e) {
+    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+    set_status(es, "False", "SecretSyncedError", one_line(e.what()), false, "");
+    if (observer_.on_sync) observer_.on_sync(ns, name, true);
+    result.error = false;  // a spec error waits for the spec to change
+    return result;
+  }
+
+  std::optional<json> existing =
+      kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name);
+  auto refresh_time = status_time(es, "refreshTime");
+  std::chrono::milliseconds since{0};
+  if (refresh_time)
+    since = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *refresh_time);
+  bool spec_changed = status_string(es, "syncedResourceVersion") != synced_resource_version(es);
+  auto expires_hint = [&]() -> std::optional<TimePoint> {
+    // The token's expiry as last written on the target, so a too-long
+    // refreshInterval cannot outlive the token (ESO issue 6690).
+    if (!existing) return std::nullopt;
+    auto ann = kube::meta_map(*existing, "annotations");
+    auto it = ann.find(kExpiresAnnotation);
+    if (it == ann.end()) return std::nullopt;
+    return parse_iso8601(it->second);
+  }();
+
+  bool target_ok = existing.has_value() || spec.creation_policy == "None";
+  bool due;
+  if (!refresh_time || spec_changed || !target_ok) {
+    due = true;
+  } else if (spec.refresh_policy == "CreatedOnce" || spec.refresh_policy == "OnChange" ||
+             spec.refresh_interval.count() == 0) {
+    due = false;
+  } else {
+    due = since >= spec.refresh_interval;
+    if (expires_hint && clock_.now() >= *expires_hint - (*expires_hint - *refresh_time) / 2)
+      due = true;
+  }
+  bool periodic = spec.refresh_policy == "Periodic" && spec.refresh_interval.count() > 0;
+  if (!due) {
+    if (periodic) result.requeue_after = next_refresh(spec, expires_hint, since);
+    return result;
+  }
+
+  if (spec.creation_policy == "Merge" && !existing) {
+    std::string msg = fmt::format(
+        "the desired secret {} was not found. With creationPolicy=Merge the secret won't be "
+        "created",
+        spec.target_name);
+    set_status(es, "False", "SecretMissing", msg, false, "");
+    if (observer_.on_sync) observer_.on_sync(ns, name, true);
+    result.error = true;  // look again with backoff: someone may create it
+    return result;
+  }
+
+  Desired desired;
+  try {
+    desired = desired_state(es, spec);
+  } catch (const std::exception& e) {
+    spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgGetData, e.what());
+    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+    set_status(es, "False", "SecretSyncedError",
+               std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
+    if (observer_.on_sync) observer_.on_sync(ns, name, true);
+    result.error = true;
+    return result;
+  }
+
+  std::string binding;
+  if (spec.creation_policy != "None") {
+    try {
+      result.wrote_secret = write_secret(es, spec, desired, existing);
+      binding = spec.target_name;
+    } catch (const std::exception& e) {
+      spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, e.what());
+      kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+      set_status(es, "False", "SecretSyncedError", kMsgUpdate, false, "");
+      if (observer_.on_sync) observer_.on_sync(ns, name, true);
+      result.error = true;
+      return result;
+    }
+  }
+  set_status(es, "True", "SecretSynced", kMsgSynced, true, binding);
+  if (observer_.on_sync) observer_.on_sync(ns, name, false);
+  if (result.wrote_secret)
+    spdlog::info("controller: externalsecret {}/{}: secret {} synced", ns, name, spec.target_name);
+  if (periodic) {
+    std::optional<TimePoint> exp;
+    if (desired.token_expires != TimePoint::max()) exp = desired.token_expires;
+    result.requeue_after = next_refresh(spec, exp, std::chrono::milliseconds(0));
+  }
+  return result;
+}
+
+}  // namespace ecrhelm::controller

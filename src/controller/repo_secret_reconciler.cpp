@@ -1,0 +1,88 @@
+#include "controller/repo_secret_reconciler.h"
+
+#include <spdlog/spdlog.h>
+
+#include "aws/ecr_login.h"
+#include "controller/external_secret_reconciler.h"
+#include "kube/objects.h"
+#include "util/error.h"
+
+namespace ecrhelm::controller {
+namespace {
+
+using nlohmann::json;
+
+inline constexpr const char* kExpiresAnnotation = "ecrhelm.io/token-expires-at";
+
+// "oci://HOST/path", "HOST/path", "https://HOST/path" -> HOST
+std::string host_of(std::string url) {
+  for (const char* scheme : {"oci://", "https://", "http://"}) {
+    if (url.rfind(scheme, 0) == 0) url = url.substr(std::string(scheme).size());
+  }
+  return url.substr(0, url.find('/'));
+}
+
+}  // namespace
+
+RepoSecretReconciler::RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
+                                           const Env& env, const Clock& clock)
+    : kube_(kube), generator_(generator), env_(env), clock_(clock) {}
+
+RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
+  std::string ns = kube::meta_string(secret, "namespace");
+  std::string name = kube::meta_string(secret, "name");
+  RepoReconcileResult result;
+  auto annotations = kube::meta_map(secret, "annotations");
+  try {
+    auto data = kube::secret_data(secret);
+    auto url = data.find("url");
+    if (url == data.end() || url->second.empty()) {
+      fail(ErrorKind::kInvalidInput, "secret {}/{} is labelled {} but has no url key", ns, name,
+           kManagedLabel);
+    }
+    std::string host = host_of(url->second.reveal());
+    auto target = aws::ecr_target_for_host(host, annotations[kRegionAnnotation], env_);
+    if (!target) {
+      fail(ErrorKind::kInvalidInput,
+           "secret {}/{}: {} is not an ECR registry host; fix url or list the host in "
+           "ECRHELM_ECR_REGISTRIES",
+           ns, name, host);
+    }
+    EcrGeneratorSpec spec;
+    spec.region = target->region;
+    spec.role = annotations[kRoleAnnotation];
+    if (target->is_public) spec.scope = "public";
+    std::string registry_id = annotations[kRegistryIdAnnotation].empty()
+                                  ? target->registry_id
+                                  : annotations[kRegistryIdAnnotation];
+    GeneratedData g = generator_.generate(spec, ns, registry_id);
+
+    bool same = data.count("username") && data.at("username") == g.data.at("username") &&
+                data.count("password") && data.at("password") == g.data.at("password") &&
+                annotations[kExpiresAnnotation] == format_iso8601(g.expires);
+    if (!same) {
+      json body = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata",
+                    {{"name", name},
+                     {"namespace", ns},
+                     {"annotations", {{kExpiresAnnotation, format_iso8601(g.expires)}}}}},
+                   {"data", kube::encode_secret_data({{"username", g.data.at("username")},
+                                                      {"password", g.data.at("password")}})}};
+      kube_.patch(kube::resources::kSecrets, ns, name, kube::PatchType::kApply, body,
+                  {kFieldManager, true});
+      kube::record_event(kube_, secret, {"Normal", "Updated", "Updated ECR credentials"}, clock_);
+      result.wrote_secret = true;
+      spdlog::info("controller: repository secret {}/{}: ECR credentials updated", ns, name);
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(g.expires - clock_.now());
+    result.requeue_after = std::max<std::chrono::milliseconds>(left / 2, kMinRequeue);
+  } catch (const std::exception& e) {
+    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
+    kube::record_event(kube_, secret, {"Warning", "UpdateFailed", e.what()}, clock_);
+    result.error = true;
+  }
+  return result;
+}
+
+}  // namespace ecrhelm::controller
