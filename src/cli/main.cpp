@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
       cli::add_pull(app, flags),
       cli::add_tags(app, flags),
       cli::add_show(app, flags),
+      cli::add_controller(app, flags),
   };
 
   try {

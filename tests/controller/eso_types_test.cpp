@@ -1,0 +1,116 @@
+#include "controller/eso_types.h"
+
+#include <gtest/gtest.h>
+
+#include "util/error.h"
+
+namespace ecrhelm::controller {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+// The seed's external-secret.yaml, placeholders filled.
+json seed_external_secret() {
+  return json::parse(R"({
+    "apiVersion": "external-secrets.io/v1beta1", "kind": "ExternalSecret",
+    "metadata": {"name": "repo-2529854065", "namespace": "argocd", "generation": 1},
+    "spec": {
+      "refreshInterval": "12h",
+      "target": {"name": "repo-2529854065", "creationPolicy": "Merge",
+                 "template": {"data": {"password": "{{ .password }}"}}},
+      "dataFrom": [{"sourceRef": {"generatorRef": {
+          "apiVersion": "generators.external-secrets.io/v1alpha1", "kind": "ECRAuthorizationToken", "name": "ecr-gen"}}}]
+    }})");
+}
+
+std::string error_of(const json& es) {
+  try {
+    parse_external_secret(es);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(GoDuration, ParsesWhatTimeParseDurationAccepts) {
+  EXPECT_EQ(parse_go_duration("12h"), std::chrono::milliseconds(12h));
+  EXPECT_EQ(parse_go_duration("1h30m"), std::chrono::milliseconds(90min));
+  EXPECT_EQ(parse_go_duration("1.5h"), std::chrono::milliseconds(90min));
+  EXPECT_EQ(parse_go_duration("90s"), std::chrono::milliseconds(90s));
+  EXPECT_EQ(parse_go_duration("250ms"), 250ms);
+  EXPECT_EQ(parse_go_duration("0"), 0ms);
+  EXPECT_EQ(parse_go_duration("0s"), 0ms);
+  EXPECT_FALSE(parse_go_duration(""));
+  EXPECT_FALSE(parse_go_duration("12"));
+  EXPECT_FALSE(parse_go_duration("1d"));
+  EXPECT_FALSE(parse_go_duration("h"));
+  EXPECT_FALSE(parse_go_duration("-1h"));
+}
+
+TEST(ExternalSecretSpec, TheSeedsManifest) {
+  ExternalSecretSpec s = parse_external_secret(seed_external_secret());
+  EXPECT_EQ(s.refresh_interval, std::chrono::milliseconds(12h));
+  EXPECT_EQ(s.refresh_policy, "Periodic");
+  EXPECT_EQ(s.target_name, "repo-2529854065");
+  EXPECT_EQ(s.creation_policy, "Merge");
+  EXPECT_TRUE(s.has_template);
+  EXPECT_EQ(s.template_data.at("password"), "{{ .password }}");
+  EXPECT_EQ(s.merge_policy, "Replace");
+  ASSERT_EQ(s.generators.size(), 1u);
+  EXPECT_EQ(s.generators[0].kind, "ECRAuthorizationToken");
+  EXPECT_EQ(s.generators[0].name, "ecr-gen");
+}
+
+TEST(ExternalSecretSpec, DefaultsAsEso) {
+  json es = seed_external_secret();
+  es["spec"].erase("refreshInterval");
+  es["spec"].erase("target");
+  ExternalSecretSpec s = parse_external_secret(es);
+  EXPECT_EQ(s.refresh_interval, std::chrono::milliseconds(1h));
+  EXPECT_EQ(s.target_name, "repo-2529854065");  // the ExternalSecret's name
+  EXPECT_EQ(s.creation_policy, "Owner");
+  EXPECT_FALSE(s.has_template);
+}
+
+TEST(ExternalSecretSpec, ErrorsNameTheField) {
+  json es = seed_external_secret();
+  es["spec"]["refreshInterval"] = "12 hours";
+  EXPECT_EQ(error_of(es), "spec.refreshInterval '12 hours' is not a duration like 1h or 12h30m");
+  es = seed_external_secret();
+  es["spec"]["target"]["creationPolicy"] = "Replace";
+  EXPECT_EQ(error_of(es),
+            "spec.target.creationPolicy 'Replace' is not one of Owner, Orphan, Merge, None, "
+            "CreateOrMerge");
+  es = seed_external_secret();
+  es["spec"]["dataFrom"][0]["sourceRef"]["generatorRef"]["kind"] = "Password";
+  EXPECT_EQ(error_of(es),
+            "spec.dataFrom[0].sourceRef.generatorRef kind 'Password' is not served by ecrhelm; use "
+            "ECRAuthorizationToken or ClusterGenerator");
+  es = seed_external_secret();
+  es["spec"]["data"] = json::array({{{"secretKey", "x"}}});
+  EXPECT_EQ(error_of(es),
+            "spec.data (secret store references) is not supported by ecrhelm; use "
+            "dataFrom[].sourceRef.generatorRef");
+  es = seed_external_secret();
+  es["spec"]["dataFrom"] = json::array();
+  EXPECT_EQ(error_of(es),
+            "spec.dataFrom is empty; add a sourceRef.generatorRef to an ECRAuthorizationToken");
+}
+
+TEST(ExternalSecretSpec, SyncedResourceVersionChangesWithAnnotationsAndGeneration) {
+  json es = seed_external_secret();
+  std::string v1 = synced_resource_version(es);
+  EXPECT_EQ(v1.substr(0, 2), "1-");
+  es["metadata"]["annotations"] = {{"force-sync", "1700000000"}};
+  std::string v2 = synced_resource_version(es);
+  EXPECT_NE(v1, v2);
+  es["metadata"]["generation"] = 2;
+  EXPECT_EQ(synced_resource_version(es).substr(0, 2), "2-");
+  es["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"] = "{}";
+  EXPECT_EQ(synced_resource_version(es).substr(2),
+            v2.substr(2));  // kubectl's own annotation is ignored
+}
+
+}  // namespace
+}  // namespace ecrhelm::controller
