@@ -57,6 +57,7 @@ bench: deps
 	cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF -DECRHELM_BENCH=ON
 	cmake --build build-bench -j $(JOBS)
 	bench/run.sh build-bench/ecrhelm
+	bench/pull.sh build-bench/ecrhelm
 
 format:
 	find src tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
