@@ -16,8 +16,6 @@ namespace {
 
 constexpr size_t kStreamBufferBytes = 512 * 1024;
 
-constexpr size_t kStreamBufferBytes = 512 * 1024;
-
 struct GlobalInit {
   GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
@@ -146,8 +144,6 @@ Response CurlHttpClient::send(const Request& req) {
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  // Streamed bodies (blobs) in large reads: fewer callbacks and writes.
-  if (req.sink) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, long(kStreamBufferBytes));
   // Streamed bodies (blobs) in large reads: fewer callbacks and writes.
   if (req.sink) curl_easy_setopt(h, CURLOPT_BUFFERSIZE, long(kStreamBufferBytes));
   if (req.cancelled) {
