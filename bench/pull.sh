@@ -24,7 +24,8 @@ fi
 work=$(mktemp -d)
 reg_pid=""
 cleanup() {
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+  # A server killed by SIGTERM makes `wait` fail: that must not stop the cleanup.
+  if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -9,8 +9,8 @@ work=$(mktemp -d)
 moto_pid=""
 reg_pid=""
 cleanup() {
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-  [ -n "$moto_pid" ] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null
+  # A server killed by SIGTERM makes `wait` fail: that must not stop the cleanup.
+  for pid in $reg_pid $moto_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
