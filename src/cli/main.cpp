@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
       cli::add_tags(app, flags),
       cli::add_show(app, flags),
       cli::add_controller(app, flags),
+      cli::add_repos(app, flags),
+      cli::add_policy(app, flags),
   };
 
   try {

@@ -53,6 +53,8 @@ Command add_pull(CLI::App& app, GlobalFlags& g);
 Command add_tags(CLI::App& app, GlobalFlags& g);
 Command add_show(CLI::App& app, GlobalFlags& g);
 Command add_controller(CLI::App& app, GlobalFlags& g);
+Command add_repos(CLI::App& app, GlobalFlags& g);
+Command add_policy(CLI::App& app, GlobalFlags& g);
 // The Docker credential-helper protocol on stdin/stdout; returns the exit code.
 int run_credential_helper(const std::string& action, GlobalFlags& g, bool use_cache);
 
