@@ -2,44 +2,66 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
-#include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "kube/objects.h"
 #include "support/kube.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace ecrhelm::test {
 namespace {
 
-nlohmann::json to_json(const YAML::Node& n) {
+using nlohmann::json;
+
+constexpr auto kEstablishedTimeout = std::chrono::seconds(30);
+constexpr auto kEstablishedPoll = std::chrono::milliseconds(100);
+// Parallel test processes may update the same CRD: retries after a 409.
+constexpr int kUpdateAttempts = 10;
+
+// A plain (untagged, unquoted) scalar as YAML 1.2's core schema types it.
+json plain_scalar(const std::string& s) {
+  static const std::regex kInt(R"([-+]?[0-9]+)");
+  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (std::regex_match(s, kInt)) {
+    try {
+      return std::stoll(s);
+    } catch (const std::out_of_range&) {
+      return s;
+    }
+  }
+  if (std::regex_match(s, kFloat)) return std::stod(s);
+  return s;
+}
+
+json to_json(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: {
-      nlohmann::json o = nlohmann::json::object();
+      json o = json::object();
       for (const auto& kv : n) o[kv.first.as<std::string>()] = to_json(kv.second);
       return o;
     }
     case YAML::NodeType::Sequence: {
-      nlohmann::json a = nlohmann::json::array();
+      json a = json::array();
       for (const auto& v : n) a.push_back(to_json(v));
       return a;
     }
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (n.Tag() != "!") {  // plain scalars: booleans as booleans
-        if (s == "true") return true;
-        if (s == "false") return false;
-      }
-      return s;
-    }
+    case YAML::NodeType::Scalar:
+      // "?" = plain; "!" = quoted or a literal/folded block: always a string.
+      return n.Tag() == "?" ? plain_scalar(n.Scalar()) : json(n.Scalar());
     default:
       return nullptr;
   }
 }
 
-bool established(const nlohmann::json& crd) {
+bool established(const json& crd) {
   if (!crd.contains("status") || !crd["status"].contains("conditions")) return false;
   for (const auto& c : crd["status"]["conditions"]) {
     if (c.value("type", "") == "Established" && c.value("status", "") == "True") return true;
@@ -47,28 +69,82 @@ bool established(const nlohmann::json& crd) {
   return false;
 }
 
+// Creates the CRD, or brings an installed one to the file's spec.
+void create_or_update(kube::KubeClient& client, const json& crd) {
+  const auto& rt = kube::resources::kCustomResourceDefinitions;
+  try {
+    client.create(rt, "", crd);
+    return;
+  } catch (const kube::ApiError& e) {
+    if (!kube::is_already_exists(e)) throw;
+  }
+  for (int attempt = 0; attempt < kUpdateAttempts; ++attempt) {
+    json current = client.get(rt, "", crd["metadata"]["name"]);
+    // The server adds defaults (conversion, preserveUnknownFields...): compare what we set.
+    bool same = true;
+    for (const auto& [k, v] : crd["spec"].items()) {
+      if (!current["spec"].contains(k) || current["spec"][k] != v) same = false;
+    }
+    if (same) return;
+    json updated = current;
+    for (const auto& [k, v] : crd["spec"].items()) updated["spec"][k] = v;
+    try {
+      client.update(rt, "", updated);
+      return;
+    } catch (const kube::ApiError& e) {
+      if (!kube::is_conflict(e)) throw;
+    }
+  }
+  fail(ErrorKind::kConflict, "CRD {} kept changing while being updated",
+       crd["metadata"]["name"].get<std::string>());
+}
+
 }  // namespace
+
+std::vector<json> parse_manifests(const std::string& yaml_text) {
+  std::vector<json> out;
+  try {
+    for (const auto& doc : YAML::LoadAll(yaml_text)) {
+      if (!doc.IsDefined() || doc.IsNull()) continue;
+      out.push_back(to_json(doc));
+    }
+  } catch (const YAML::Exception& e) {
+    fail(ErrorKind::kInvalidInput, "manifest is not valid YAML: {}", e.what());
+  }
+  return out;
+}
+
+std::vector<json> load_manifests(const std::string& path) {
+  try {
+    return parse_manifests(read_file(path, "manifest"));
+  } catch (const Error& e) {
+    fail(e.kind(), "{}: {}", path, e.what());
+  }
+}
 
 void install_crds() {
   static std::once_flag once;
   std::call_once(once, [] {
     auto client = admin_client();
-    std::vector<std::string> names;
+    std::vector<std::string> files;
     for (const auto& entry :
          std::filesystem::directory_iterator(std::string(ECRHELM_SOURCE_DIR) + "/deploy/crds")) {
-      nlohmann::json crd = to_json(YAML::LoadFile(entry.path().string()));
-      names.push_back(crd["metadata"]["name"]);
-      try {
-        client->create(kube::resources::kCustomResourceDefinitions, "", crd);
-      } catch (const kube::ApiError& e) {
-        if (!kube::is_already_exists(e)) throw;
+      if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+    }
+    std::sort(files.begin(), files.end());
+    std::vector<std::string> names;
+    for (const auto& file : files) {
+      for (const auto& crd : load_manifests(file)) {
+        names.push_back(crd["metadata"]["name"]);
+        create_or_update(*client, crd);
       }
     }
     for (const auto& name : names) {
+      const auto deadline = std::chrono::steady_clock::now() + kEstablishedTimeout;
       bool ok = false;
-      for (int i = 0; i < 300 && !ok; ++i) {
+      while (!ok && std::chrono::steady_clock::now() < deadline) {
         ok = established(client->get(kube::resources::kCustomResourceDefinitions, "", name));
-        if (!ok) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (!ok) std::this_thread::sleep_for(kEstablishedPoll);
       }
       if (!ok) fail(ErrorKind::kRemote, "CRD {} did not become Established", name);
     }
