@@ -101,10 +101,10 @@ bool ChildProcess::running() const {
   return ::waitpid(pid_, nullptr, WNOHANG) == 0;
 }
 
-void ChildProcess::stop() {
+void ChildProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return;
   ::kill(-pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
+  for (long i = 0; i < grace.count() / 20; ++i) {
     if (::waitpid(pid_, nullptr, WNOHANG) != 0) {
       ::kill(-pid_, SIGKILL);
       pid_ = -1;
@@ -125,8 +125,8 @@ MotoServer::MotoServer(int initial_no_auth) {
     std::map<std::string, std::string> env;
     if (initial_no_auth > 0) env["INITIAL_NO_AUTH_ACTION_COUNT"] = std::to_string(initial_no_auth);
     proc_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)}, env,
-        dir_.file("moto.log"));
+        std::vector<std::string>{"moto_server", "-H", "127.0.0.1", "-p", std::to_string(port_)},
+        env, dir_.file("moto.log"));
     if (wait_for_port(port_, std::chrono::seconds(30)) && proc_->running()) return;
     proc_.reset();
   }
@@ -134,7 +134,8 @@ MotoServer::MotoServer(int initial_no_auth) {
 }
 
 RunResult run_program(const std::vector<std::string>& argv,
-                      const std::map<std::string, std::string>& env, const std::string& stdin_data) {
+                      const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data) {
   // Build the child's environment: only PATH, HOME-less unless given, and env.
   std::map<std::string, std::string> full;
   if (const char* p = std::getenv("PATH")) full["PATH"] = p;
@@ -156,7 +157,8 @@ RunResult run_program(const std::vector<std::string>& argv,
 }
 
 RunResult run_ecrhelm(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env, const std::string& stdin_data) {
+                      const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data) {
   std::vector<std::string> argv = {ECRHELM_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, env, stdin_data);

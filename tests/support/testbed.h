@@ -44,7 +44,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
   bool running() const;
   pid_t pid() const { return pid_; }
-  void stop();
+  // SIGTERM, then SIGKILL if it is still running after `grace`.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
 
  private:
   pid_t pid_ = -1;
@@ -73,10 +74,12 @@ struct RunResult {
 // Runs `ecrhelm args...` with exactly `env` as its environment (plus PATH)
 // and optional stdin.
 RunResult run_ecrhelm(const std::vector<std::string>& args,
-                      const std::map<std::string, std::string>& env, const std::string& stdin_data = "");
+                      const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data = "");
 // Runs any program the same way.
 RunResult run_program(const std::vector<std::string>& argv,
-                      const std::map<std::string, std::string>& env, const std::string& stdin_data = "");
+                      const std::map<std::string, std::string>& env,
+                      const std::string& stdin_data = "");
 
 // A well-formed (unsigned) JWT with the given subject, as a projected
 // service-account token looks; moto accepts any such token.
