@@ -13,6 +13,9 @@
 #include "controller/controller.h"
 #include "controller/ecr_generator.h"
 #include "controller/external_secret_reconciler.h"
+#include "controller/leader_election.h"
+#include "controller/metrics.h"
+#include "controller/probe_server.h"
 #include "controller/repo_secret_reconciler.h"
 #include "controller/token_cache.h"
 #include "kube/rest_config.h"
@@ -36,6 +39,11 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
     int resync_seconds = 600;
     double qps = 20;
     int burst = 30;
+    bool leader_elect = false;
+    std::string leader_election_id = "ecrhelm-controller";
+    std::string leader_election_namespace;
+    std::string metrics_bind_address = ":8080";
+    std::string health_probe_bind_address = ":8081";
   };
   auto opts = std::make_shared<Opts>();
   auto* sub = app.add_subcommand(
@@ -56,46 +64,138 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                 "ignore secrets labelled ecrhelm.io/managed=true");
   sub->add_flag("--no-external-secrets", opts->no_external_secrets,
                 "do not serve ExternalSecrets (no CRDs needed)");
-  return {sub, [&g, opts]() {
-            Runtime rt(g);
-            kube::ConfigOptions co;
-            co.kubeconfig = opts->kubeconfig;
-            co.context = opts->context;
-            kube::RestConfig rc = kube::load_rest_config(co, rt.env());
-            rc.qps = opts->qps;
-            rc.burst = opts->burst;
-            kube::KubeClient kube(rc);
-            auto chain = std::make_unique<aws::CachingProvider>(
-                aws::make_default_chain(rt.providers(), {g.profile}), *rt.service().clock);
-            controller::TokenCache cache(*rt.service().clock);
-            controller::EcrGenerator generator(kube, rt.providers(), *chain, cache);
-            controller::ExternalSecretReconciler es(kube, generator, *rt.service().clock);
-            controller::RepoSecretReconciler repos(kube, generator, rt.env(), *rt.service().clock);
-            controller::ControllerOptions copts;
-            copts.namespaces = opts->namespaces;
-            copts.workers = opts->concurrent;
-            copts.annotation_mode = !opts->no_annotation_mode;
-            copts.external_secrets = !opts->no_external_secrets;
-            copts.resync = std::chrono::seconds(opts->resync_seconds);
+  sub->add_flag("--leader-elect", opts->leader_elect,
+                "run only while holding a coordination.k8s.io/v1 Lease (15s lease, 10s renew, 2s "
+                "retry)");
+  sub->add_option("--leader-election-id", opts->leader_election_id, "the Lease's name");
+  sub->add_option("--leader-election-namespace", opts->leader_election_namespace,
+                  "the Lease's namespace (default: the pod's or context's namespace, else "
+                  "default)");
+  sub->add_option("--metrics-bind-address", opts->metrics_bind_address,
+                  "Prometheus /metrics address (\"0\" disables)");
+  sub->add_option("--health-probe-bind-address", opts->health_probe_bind_address,
+                  "/healthz and /readyz address (\"0\" disables)");
+  return {
+      sub, [&g, opts]() {
+        Runtime rt(g);
+        kube::ConfigOptions co;
+        co.kubeconfig = opts->kubeconfig;
+        co.context = opts->context;
+        kube::RestConfig rc = kube::load_rest_config(co, rt.env());
+        rc.qps = opts->qps;
+        rc.burst = opts->burst;
+        kube::KubeClient kube(rc);
+        auto chain = std::make_unique<aws::CachingProvider>(
+            aws::make_default_chain(rt.providers(), {g.profile}), *rt.service().clock);
+        controller::TokenCache cache(*rt.service().clock);
+        controller::EcrGenerator generator(kube, rt.providers(), *chain, cache);
+        controller::MetricsRegistry registry;
+        controller::ControllerMetrics metrics(registry);
+        controller::SyncObserver observer;
+        observer.on_sync = [&metrics](const std::string& ns, const std::string& name, bool error) {
+          metrics.sync_calls_total.inc({name, ns});
+          if (error) metrics.sync_calls_error.inc({name, ns});
+        };
+        // As ESO: the current status of the Ready condition is 1, the other 0.
+        observer.on_condition = [&metrics](const std::string& ns, const std::string& name,
+                                           const std::string& status) {
+          metrics.status_condition.set({name, ns, "Ready", status}, 1);
+          metrics.status_condition.set({name, ns, "Ready", status == "True" ? "False" : "True"}, 0);
+        };
+        controller::ExternalSecretReconciler es(kube, generator, *rt.service().clock,
+                                                std::move(observer));
+        controller::RepoSecretReconciler repos(kube, generator, rt.env(), *rt.service().clock);
+        controller::ControllerOptions copts;
+        copts.namespaces = opts->namespaces;
+        copts.workers = opts->concurrent;
+        copts.annotation_mode = !opts->no_annotation_mode;
+        copts.external_secrets = !opts->no_external_secrets;
+        copts.resync = std::chrono::seconds(opts->resync_seconds);
+        copts.on_reconcile = [&metrics](std::chrono::duration<double> d) {
+          metrics.reconcile_duration_seconds.observe(d.count());
+        };
 
-            std::signal(SIGTERM, on_signal);
-            std::signal(SIGINT, on_signal);
-            controller::Controller ctl(kube, es, repos, copts);
-            spdlog::info("controller: starting ({}; namespaces: {}; workers: {})", rc.source,
-                         opts->namespaces.empty()
-                             ? "all"
-                             : fmt::format("{}", fmt::join(opts->namespaces, ",")),
-                         opts->concurrent);
-            ctl.start();
-            while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            spdlog::info("controller: stopping");
-            ctl.stop();
-            auto st = cache.stats();
-            spdlog::info(
-                "controller: stopped; {} reconciles, {} ECR calls, {} served from the token cache",
-                ctl.stats().reconciles.load(), st.fetches, st.hits + st.shared);
-            return 0;
-          }};
+        std::signal(SIGTERM, on_signal);
+        std::signal(SIGINT, on_signal);
+        controller::Controller ctl(kube, es, repos, copts);
+        spdlog::info(
+            "controller: starting ({}; namespaces: {}; workers: {})", rc.source,
+            opts->namespaces.empty() ? "all" : fmt::format("{}", fmt::join(opts->namespaces, ",")),
+            opts->concurrent);
+        std::atomic<bool> leading{!opts->leader_elect};
+        controller::ProbeServerOptions po;
+        po.metrics_bind_address = opts->metrics_bind_address;
+        po.health_probe_bind_address = opts->health_probe_bind_address;
+        po.metrics = &registry;
+        // Ready once the caches have synced; a standby replica is ready too
+        // (controller-runtime's readyz does not wait for leadership).
+        po.readiness = [&]() -> std::optional<std::string> {
+          if (!leading) return std::nullopt;
+          if (!ctl.synced()) return std::string("informer caches not synced yet");
+          return std::nullopt;
+        };
+        controller::ProbeServer probes(po);
+        probes.start();
+        if (probes.metrics_port() != 0)
+          spdlog::info("controller: metrics on port {}", probes.metrics_port());
+        if (probes.health_port() != 0)
+          spdlog::info("controller: health probes on port {}", probes.health_port());
+
+        std::unique_ptr<controller::LeaderElector> elector;
+        std::thread election;
+        if (opts->leader_elect) {
+          std::string lease_ns = opts->leader_election_namespace;
+          if (lease_ns.empty()) lease_ns = rc.namespace_.empty() ? "default" : rc.namespace_;
+          elector = std::make_unique<controller::LeaderElector>(
+              kube, lease_ns, opts->leader_election_id, controller::default_leader_identity());
+          spdlog::info("controller: waiting for lease {}/{} as {}", lease_ns,
+                       opts->leader_election_id, elector->identity());
+          election = std::thread([&] {
+            elector->run(
+                [&] {
+                  spdlog::info("controller: became leader");
+                  leading = true;
+                  ctl.start();
+                },
+                [&] {
+                  // As controller-runtime: a leader that lost its lease exits.
+                  if (!g_stop) spdlog::error("controller: leader election lost; exiting");
+                  g_stop = true;
+                });
+          });
+        } else {
+          ctl.start();
+        }
+        // ECR calls and cache hits as counters, from the token cache's totals.
+        controller::TokenCacheStats seen;
+        auto publish = [&] {
+          auto st = cache.stats();
+          metrics.aws_calls_total.inc({"ecr", "GetAuthorizationToken"},
+                                      static_cast<double>(st.fetches - seen.fetches));
+          metrics.token_cache_hits_total.inc(
+              {}, static_cast<double>((st.hits + st.shared) - (seen.hits + seen.shared)));
+          seen = st;
+          for (const auto& [identity, expires] : cache.expiries())
+            metrics.token_expiry_seconds.set(
+                {identity}, static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                    expires.time_since_epoch())
+                                                    .count()));
+        };
+        while (!g_stop) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          publish();
+        }
+        spdlog::info("controller: stopping");
+        if (elector) elector->stop();
+        if (election.joinable()) election.join();
+        ctl.stop();
+        probes.stop();
+        auto st = cache.stats();
+        spdlog::info(
+            "controller: stopped; {} reconciles, {} ECR calls, {} served from the token cache",
+            ctl.stats().reconciles.load(), st.fetches, st.hits + st.shared);
+        return 0;
+      }};
 }
 
 }  // namespace ecrhelm::cli

@@ -147,6 +147,7 @@ void Controller::process(const std::string& key) {
     return;  // deleted meanwhile
   }
   ++stats_.reconciles;
+  auto started = std::chrono::steady_clock::now();
   std::optional<std::chrono::milliseconds> requeue;
   bool error = false, wrote = false;
   if (is_es) {
@@ -160,6 +161,7 @@ void Controller::process(const std::string& key) {
     error = r.error;
     wrote = r.wrote_secret;
   }
+  if (opts_.on_reconcile) opts_.on_reconcile(std::chrono::steady_clock::now() - started);
   if (wrote) ++stats_.secrets_written;
   if (error) {
     ++stats_.errors;

@@ -27,6 +27,8 @@ struct ControllerOptions {
   bool annotation_mode = true;
   bool external_secrets = true;
   std::chrono::seconds resync{600};
+  // Called after each reconcile with its wall time (metrics); may be empty.
+  std::function<void(std::chrono::duration<double>)> on_reconcile;
 };
 
 // Counters a metrics endpoint reads.

@@ -3,10 +3,14 @@
 // Argo CD repository secret from the seed's manifests; then `ecrhelm pull`,
 // using only what is in that secret, pulls the chart from docker-registry
 // (whose htpasswd holds moto's ECR password, as ECR would). The controller's
-// log at -v never holds a secret value, and SIGTERM stops it cleanly.
+// log at -v never holds a secret value, and SIGTERM stops it cleanly. With
+// --leader-elect it works only while holding its Lease and releases it on
+// stop; /readyz and /metrics answer on the ports it logs.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "kube/objects.h"
@@ -88,7 +92,9 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   std::string log = home.file("controller.log");
   {
     ChildProcess ctl({ECRHELM_BINARY, "-v", "controller", "--namespace", ns.name(), "--kubeconfig",
-                      kube_testbed().kubeconfig, "--no-annotation-mode"},
+                      kube_testbed().kubeconfig, "--no-annotation-mode", "--leader-elect",
+                      "--leader-election-namespace", ns.name(), "--metrics-bind-address",
+                      "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0"},
                      {{"HOME", home.path()},
                       {"PATH", "/usr/bin:/bin"},
                       {"AWS_ENDPOINT_URL", moto.url()},
@@ -102,11 +108,64 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
       if (!rotated) std::this_thread::sleep_for(100ms);
     }
     ASSERT_TRUE(rotated) << slurp(log);
+    auto lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
+    EXPECT_FALSE(lease["spec"].value("holderIdentity", "").empty()) << lease.dump();
+
+    std::string started = slurp(log);
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(started, m, std::regex("metrics on port ([0-9]+)"))) << started;
+    int metrics_port = std::stoi(m[1]);
+    ASSERT_TRUE(std::regex_search(started, m, std::regex("health probes on port ([0-9]+)")));
+    int health_port = std::stoi(m[1]);
+    httplib::Client health("127.0.0.1", health_port);
+    auto ready = health.Get("/readyz");
+    ASSERT_TRUE(ready);
+    EXPECT_EQ(ready->status, 200) << ready->body;
+    // The cache counters are published every 200 ms.
+    std::string scrape;
+    for (int i = 0; i < 50; ++i) {
+      auto r = httplib::Client("127.0.0.1", metrics_port).Get("/metrics");
+      ASSERT_TRUE(r);
+      scrape = r->body;
+      if (scrape.find("operation=\"GetAuthorizationToken\"} 1") != std::string::npos) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    // Label pairs sorted by name, as client_golang renders them.
+    EXPECT_NE(scrape.find(
+                  "ecrhelm_aws_calls_total{operation=\"GetAuthorizationToken\",service=\"ecr\"} 1"),
+              std::string::npos)
+        << scrape;
+    // ESO's families, with ESO's names and labels, so ESO's dashboards keep working.
+    std::string es_labels = "name=\"repo-2529854065\",namespace=\"" + ns.name() + "\"";
+    // Value of one series, or -1 when it is absent.
+    auto sample = [&scrape](const std::string& series) {
+      auto at = scrape.find("\n" + series + " ");
+      return at == std::string::npos ? -1.0 : std::stod(scrape.substr(at + series.size() + 2));
+    };
+    // One sync for the change, maybe a second for the status write's watch event.
+    EXPECT_GE(sample("externalsecret_sync_calls_total{" + es_labels + "}"), 1) << scrape;
+    EXPECT_EQ(sample("externalsecret_sync_calls_error{" + es_labels + "}"), -1) << scrape;
+    EXPECT_NE(scrape.find("externalsecret_status_condition{condition=\"Ready\"," + es_labels +
+                          ",status=\"True\"} 1"),
+              std::string::npos)
+        << scrape;
+    EXPECT_NE(scrape.find("externalsecret_status_condition{condition=\"Ready\"," + es_labels +
+                          ",status=\"False\"} 0"),
+              std::string::npos)
+        << scrape;
+    EXPECT_GE(sample("ecrhelm_reconcile_duration_seconds_count"), 1) << scrape;
+    EXPECT_NE(scrape.find("ecrhelm_ecr_token_expiry_seconds{identity=\"keys:"), std::string::npos)
+        << scrape;
+    EXPECT_EQ(scrape.find(kMotoPassword), std::string::npos);
     ctl.stop(std::chrono::seconds(10));  // SIGTERM; a graceful stop takes about a second
   }
   std::string out = slurp(log);
   EXPECT_NE(out.find("controller: stopped; "), std::string::npos) << out;
   EXPECT_NE(out.find("1 ECR calls"), std::string::npos) << out;
+  EXPECT_NE(out.find("controller: became leader"), std::string::npos) << out;
+  // Released on stop, as client-go's ReleaseOnCancel: the next replica need not wait 15 s.
+  auto released = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
+  EXPECT_EQ(released["spec"].value("holderIdentity", ""), "") << released.dump();
   EXPECT_EQ(out.find(kMotoPassword), std::string::npos);
   EXPECT_EQ(out.find(kSecretKey), std::string::npos);
 
