@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <csignal>
 #include <fstream>
+#include <optional>
 #include <regex>
 #include <thread>
 
@@ -39,6 +41,81 @@ std::string slurp(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
+// The seed's generator.yaml with static keys from a Secret (moto takes any key).
+void create_generator(kube::KubeClient& kube, const std::string& ns) {
+  kube.create(kube::resources::kSecrets, ns,
+              make_secret(ns, "awssm-secret",
+                          {{"access-key", "AKIDCLI"}, {"secret-access-key", kSecretKey}}));
+  kube.create(kGenerators, ns,
+              {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
+               {"kind", "ECRAuthorizationToken"},
+               {"metadata", {{"name", "ecr-gen"}}},
+               {"spec",
+                {{"region", "us-east-1"},
+                 {"auth",
+                  {{"secretRef",
+                    {{"accessKeyIDSecretRef", {{"name", "awssm-secret"}, {"key", "access-key"}}},
+                     {"secretAccessKeySecretRef",
+                      {{"name", "awssm-secret"}, {"key", "secret-access-key"}}}}}}}}}});
+}
+
+// An Argo CD repository secret as Argo CD creates it, with a stale password,
+// and the seed's external-secret.yaml merging the generator's into it.
+void create_repo_and_external_secret(kube::KubeClient& kube, const std::string& ns,
+                                     const std::string& name, const std::string& url) {
+  kube.create(kube::resources::kSecrets, ns,
+              make_secret(ns, name,
+                          {{"type", "helm"},
+                           {"url", url},
+                           {"enableOCI", "true"},
+                           {"username", "AWS"},
+                           {"name", "demo"},
+                           {"password", "stale"}},
+                          {{"argocd.argoproj.io/secret-type", "repository"}}));
+  kube.create(
+      kEsV1beta1, ns,
+      {{"apiVersion", "external-secrets.io/v1beta1"},
+       {"kind", "ExternalSecret"},
+       {"metadata", {{"name", name}}},
+       {"spec",
+        {{"refreshInterval", "12h"},
+         {"target",
+          {{"name", name},
+           {"creationPolicy", "Merge"},
+           {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
+         {"dataFrom", json::array({{{"sourceRef",
+                                     {{"generatorRef",
+                                       {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
+                                        {"kind", "ECRAuthorizationToken"},
+                                        {"name", "ecr-gen"}}}}}}})}}}});
+}
+
+// Waits up to `limit` for the secret's password to be moto's ECR password.
+bool wait_rotated(kube::KubeClient& kube, const std::string& ns, const std::string& name,
+                  std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto s = kube.get(kube::resources::kSecrets, ns, name);
+    if (kube::secret_data(s).at("password").reveal() == kMotoPassword) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
+// The first capture of `re` in the log at `path`, waiting up to `limit` for it.
+std::optional<std::string> wait_log(const std::string& path, const std::string& re,
+                                    std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  std::regex pattern(re);
+  do {
+    std::string text = slurp(path);
+    std::smatch m;
+    if (std::regex_search(text, m, pattern)) return m.size() > 1 ? m[1].str() : m[0].str();
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
+}
+
 TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   install_crds();
   MotoServer moto;
@@ -48,45 +125,8 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   ScopedNamespace ns("argocd");
   auto kube = admin_client();
   const std::string url = registry.host() + "/charts";
-  kube->create(kube::resources::kSecrets, ns.name(),
-               make_secret(ns.name(), "awssm-secret",
-                           {{"access-key", "AKIDCLI"}, {"secret-access-key", kSecretKey}}));
-  kube->create(kube::resources::kSecrets, ns.name(),
-               make_secret(ns.name(), "repo-2529854065",
-                           {{"type", "helm"},
-                            {"url", url},
-                            {"enableOCI", "true"},
-                            {"username", "AWS"},
-                            {"name", "demo"},
-                            {"password", "stale"}},
-                           {{"argocd.argoproj.io/secret-type", "repository"}}));
-  kube->create(kGenerators, ns.name(),
-               {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-                {"kind", "ECRAuthorizationToken"},
-                {"metadata", {{"name", "ecr-gen"}}},
-                {"spec",
-                 {{"region", "us-east-1"},
-                  {"auth",
-                   {{"secretRef",
-                     {{"accessKeyIDSecretRef", {{"name", "awssm-secret"}, {"key", "access-key"}}},
-                      {"secretAccessKeySecretRef",
-                       {{"name", "awssm-secret"}, {"key", "secret-access-key"}}}}}}}}}});
-  kube->create(
-      kEsV1beta1, ns.name(),
-      {{"apiVersion", "external-secrets.io/v1beta1"},
-       {"kind", "ExternalSecret"},
-       {"metadata", {{"name", "repo-2529854065"}}},
-       {"spec",
-        {{"refreshInterval", "12h"},
-         {"target",
-          {{"name", "repo-2529854065"},
-           {"creationPolicy", "Merge"},
-           {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
-         {"dataFrom", json::array({{{"sourceRef",
-                                     {{"generatorRef",
-                                       {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-                                        {"kind", "ECRAuthorizationToken"},
-                                        {"name", "ecr-gen"}}}}}}})}}}});
+  create_generator(*kube, ns.name());
+  create_repo_and_external_secret(*kube, ns.name(), "repo-2529854065", url);
 
   TempDir home;
   std::string log = home.file("controller.log");
@@ -101,13 +141,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
                       {"AWS_REGION", "us-east-1"},
                       {"AWS_EC2_METADATA_DISABLED", "true"}},
                      log);
-    bool rotated = false;
-    for (int i = 0; i < 300 && !rotated; ++i) {
-      auto s = kube->get(kube::resources::kSecrets, ns.name(), "repo-2529854065");
-      rotated = kube::secret_data(s).at("password").reveal() == kMotoPassword;
-      if (!rotated) std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_TRUE(rotated) << slurp(log);
+    ASSERT_TRUE(wait_rotated(*kube, ns.name(), "repo-2529854065", 30s)) << slurp(log);
     auto lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
     EXPECT_FALSE(lease["spec"].value("holderIdentity", "").empty()) << lease.dump();
 
@@ -182,6 +216,76 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   ASSERT_EQ(pull.exit_code, 0) << pull.err;
   EXPECT_TRUE(file_exists(home.file("demo-1.2.3.tgz")));
   EXPECT_EQ((pull.out + pull.err).find(kMotoPassword), std::string::npos);
+}
+
+// Two replicas with --leader-elect, as a Deployment with replicas: 2 runs
+// them: only the Lease holder reconciles; when it dies without releasing the
+// Lease (SIGKILL), the standby takes over once the Lease expires and keeps
+// the secrets fresh.
+TEST(ControllerCli, TwoReplicasOnlyTheLeaderWritesAndTheStandbyTakesOverWhenItDies) {
+  install_crds();
+  MotoServer moto;
+  ScopedNamespace ns("argocd");
+  auto kube = admin_client();
+  create_generator(*kube, ns.name());
+  create_repo_and_external_secret(*kube, ns.name(), "repo-first", "127.0.0.1:1/charts");
+
+  TempDir home;
+  auto start = [&](const std::string& log) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{ECRHELM_BINARY, "-v", "controller", "--namespace", ns.name(),
+                                 "--kubeconfig", kube_testbed().kubeconfig, "--no-annotation-mode",
+                                 "--leader-elect", "--leader-election-namespace", ns.name(),
+                                 "--metrics-bind-address", "127.0.0.1:0",
+                                 "--health-probe-bind-address", "127.0.0.1:0"},
+        std::map<std::string, std::string>{{"HOME", home.path()},
+                                           {"PATH", "/usr/bin:/bin"},
+                                           {"AWS_ENDPOINT_URL", moto.url()},
+                                           {"AWS_REGION", "us-east-1"},
+                                           {"AWS_EC2_METADATA_DISABLED", "true"}},
+        log);
+  };
+  const std::string log_a = home.file("a.log"), log_b = home.file("b.log");
+  auto a = start(log_a);
+  ASSERT_TRUE(wait_log(log_a, "controller: became leader", 30s)) << slurp(log_a);
+  ASSERT_TRUE(wait_rotated(*kube, ns.name(), "repo-first", 30s)) << slurp(log_a);
+  auto id_a = wait_log(log_a, "waiting for lease \\S+ as (\\S+)", 1s);
+  ASSERT_TRUE(id_a);
+
+  auto b = start(log_b);
+  auto id_b = wait_log(log_b, "waiting for lease \\S+ as (\\S+)", 10s);
+  auto port_b = wait_log(log_b, "metrics on port ([0-9]+)", 10s);
+  ASSERT_TRUE(id_b && port_b) << slurp(log_b);
+  EXPECT_NE(*id_a, *id_b);
+  // A second ExternalSecret while both run: the leader writes it, the standby
+  // (which retries the Lease every 2 s) does nothing.
+  create_repo_and_external_secret(*kube, ns.name(), "repo-second", "127.0.0.1:1/charts");
+  ASSERT_TRUE(wait_rotated(*kube, ns.name(), "repo-second", 30s)) << slurp(log_a);
+  std::this_thread::sleep_for(3s);
+  auto scrape = httplib::Client("127.0.0.1", std::stoi(*port_b)).Get("/metrics");
+  ASSERT_TRUE(scrape);
+  EXPECT_NE(scrape->body.find("\necrhelm_reconcile_duration_seconds_count 0\n"), std::string::npos)
+      << scrape->body;
+  EXPECT_EQ(slurp(log_b).find("became leader"), std::string::npos) << slurp(log_b);
+  auto lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
+  EXPECT_EQ(lease["spec"].value("holderIdentity", ""), *id_a) << lease.dump();
+
+  // The leader dies without releasing the Lease; the standby waits for it to
+  // expire (15 s), takes it and reconciles everything, including an object
+  // created while no one led.
+  ::kill(a->pid(), SIGKILL);
+  a->stop();
+  create_repo_and_external_secret(*kube, ns.name(), "repo-third", "127.0.0.1:1/charts");
+  ASSERT_TRUE(wait_log(log_b, "controller: became leader", 40s)) << slurp(log_b);
+  EXPECT_TRUE(wait_rotated(*kube, ns.name(), "repo-third", 30s)) << slurp(log_b);
+  lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
+  EXPECT_EQ(lease["spec"].value("holderIdentity", ""), *id_b) << lease.dump();
+  EXPECT_GE(lease["spec"].value("leaseTransitions", 0), 1) << lease.dump();
+  b->stop(std::chrono::seconds(10));
+  for (const auto& log : {log_a, log_b}) {
+    EXPECT_EQ(slurp(log).find(kMotoPassword), std::string::npos);
+    EXPECT_EQ(slurp(log).find(kSecretKey), std::string::npos);
+  }
 }
 
 }  // namespace
