@@ -2,15 +2,22 @@
 # The seed's IRSA flow end to end on the local test bed (moto_server plays
 # AWS STS and ECR; Debian's docker-registry, whose htpasswd holds moto's ECR
 # password, plays the ECR registry), printing each step.
+# Then the seed's Option 2 on a real kube-apiserver (scripts/testbed/): the
+# Argo CD repository secret, the seed's generator.yaml and external-secret.yaml,
+# `ecrhelm controller` rotating the password, and a pull with only what the
+# secret holds.
 # Usage: scripts/demo.sh path/to/ecrhelm
 set -euo pipefail
 ECRHELM=$(readlink -f "${1:-build/ecrhelm}")
 work=$(mktemp -d)
 moto_pid=""
 reg_pid=""
+ctl_pid=""
+SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 cleanup() {
   # A server killed by SIGTERM makes `wait` fail: that must not stop the cleanup.
-  for pid in $reg_pid $moto_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  for pid in $ctl_pid $reg_pid $moto_pid; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  if [ -s "$work/kube/kube-apiserver.pid" ]; then "$SCRIPTS/testbed/kube-down.sh" "$work/kube" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -137,5 +144,151 @@ printf 'skopeo manifest digest: %s\n' "$skopeo_digest"
 echo "same digest as pushed and as ecrhelm pull reported"
 cmp "$work/skopeo/blobs/sha256/${chart_digest#sha256:}" "$work/pulled/demo-1.0.0.tgz"
 echo "skopeo's chart layer and ecrhelm's demo-1.0.0.tgz are byte for byte the same"
+
+# ---- Option 2 of the seed: the controller on a real Kubernetes API server ----
+step "10. Start the Kubernetes test bed: etcd + kube-apiserver v1.20.2 on 127.0.0.1"
+"$SCRIPTS/testbed/build-kube-apiserver.sh" >"$work/kube-build.log" 2>&1 ||
+  { tail -5 "$work/kube-build.log" >&2; exit 1; }
+"$SCRIPTS/testbed/kube-up.sh" "$work/kube" >"$work/kube-up.log" 2>&1 ||
+  { tail -5 "$work/kube-up.log" >&2; exit 1; }
+KUBECONFIG="$work/kube/kubeconfig"
+echo "API server up; kubeconfig $KUBECONFIG"
+# `kubectl apply -f` and `kubectl get` for the demo (kubectl is not in Debian 12).
+kube() { /usr/bin/python3 "$SCRIPTS/demo_kube.py" "$KUBECONFIG" "$@"; }
+
+step "11. The Argo CD side: namespace argocd and the repository secret as Argo CD writes it"
+cat >"$work/repo-secret.yaml" <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: argocd
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: repo-2529854065
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: repository
+stringData:
+  type: helm
+  name: demo
+  url: $ECR_HOST/charts
+  enableOCI: "true"
+  username: AWS
+  password: stale-token-from-yesterday
+EOF
+show kube apply -f "$work/repo-secret.yaml"
+
+step "12. The CRDs ecrhelm serves (ESO's schemas) and the seed's awssm-secret"
+show kube apply -f "$SCRIPTS/../deploy/crds"
+cat >"$work/awssm-secret.yaml" <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: awssm-secret
+  namespace: argocd
+stringData:
+  access-key: AKIADEMOESO
+  secret-access-key: demo-eso-secret
+EOF
+kube apply -f "$work/awssm-secret.yaml"
+
+step "13. The seed's generator.yaml and external-secret.yaml, placeholders filled in"
+cat >"$work/generator.yaml" <<EOF
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ECRAuthorizationToken
+metadata:
+  name: ecr-gen
+  namespace: argocd
+spec:
+  region: us-east-1
+  auth:
+    secretRef:
+      accessKeyIDSecretRef:
+        name: "awssm-secret"
+        key: "access-key"
+      secretAccessKeySecretRef:
+        name: "awssm-secret"
+        key: "secret-access-key"
+EOF
+cat >"$work/external-secret.yaml" <<'EOF'
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: repo-2529854065
+  namespace: argocd
+spec:
+  refreshInterval: "12h"
+  target:
+    name: repo-2529854065
+    creationPolicy: Merge
+    template:
+      data:
+        password: "{{ .password }}"
+  dataFrom:
+  - sourceRef:
+      generatorRef:
+        apiVersion: generators.external-secrets.io/v1alpha1
+        kind: ECRAuthorizationToken
+        name: "ecr-gen"
+EOF
+show cat "$work/external-secret.yaml"
+show kube apply -f "$work/generator.yaml"
+show kube apply -f "$work/external-secret.yaml"
+show kube get secret argocd/repo-2529854065
+
+step "14. ecrhelm controller in place of External Secrets Operator"
+(
+  unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME ECRHELM_ECR_REGISTRIES
+  exec "$ECRHELM" -v controller --kubeconfig "$KUBECONFIG" --namespace argocd --leader-elect \
+    --leader-election-namespace argocd --metrics-bind-address 127.0.0.1:0 \
+    --health-probe-bind-address 127.0.0.1:0
+) >"$work/controller.log" 2>&1 &
+ctl_pid=$!
+printf '$ ecrhelm controller --namespace argocd --leader-elect ... &   (pid %s)\n' "$ctl_pid"
+rotated=""
+for _ in $(seq 300); do
+  current=$(kube get secret argocd/repo-2529854065 --key password)
+  if [ "$current" != stale-token-from-yesterday ]; then rotated=1; break; fi
+  sleep 0.1
+done
+if [ -z "$rotated" ]; then
+  echo "demo: the controller did not rotate the password; its log:" >&2
+  cat "$work/controller.log" >&2
+  exit 1
+fi
+grep -v ' debug ' "$work/controller.log" | sed 's/^/   log: /'
+echo "The password changed; every other key is as Argo CD wrote it:"
+show kube get secret argocd/repo-2529854065
+show kube get externalsecret argocd/repo-2529854065
+metrics_port=$(sed -n 's/.*metrics on port \([0-9]*\).*/\1/p' "$work/controller.log" | head -1)
+printf '$ curl -s http://127.0.0.1:%s/metrics | grep -E "^(externalsecret_sync_calls_total|ecrhelm_aws_calls_total)"\n' "$metrics_port"
+curl -s "http://127.0.0.1:$metrics_port/metrics" |
+  grep -E '^(externalsecret_sync_calls_total|ecrhelm_aws_calls_total)'
+
+step "15. Argo CD's repo server view: pull the chart with only what the secret holds"
+repo_url=$(kube get secret argocd/repo-2529854065 --key url)
+repo_user=$(kube get secret argocd/repo-2529854065 --key username)
+printf '$ ecrhelm pull oci://%s/demo --version 1.0.0 --username %s --password-stdin  (password from the secret)\n' \
+  "$repo_url" "$repo_user"
+kube get secret argocd/repo-2529854065 --key password |
+  env -u ECRHELM_ECR_REGISTRIES -u AWS_ROLE_ARN -u AWS_WEB_IDENTITY_TOKEN_FILE \
+    "$ECRHELM" pull "oci://$repo_url/demo" --version 1.0.0 --plain-http \
+    --username "$repo_user" --password-stdin -d "$work/argocd-pull"
+show sha256sum "$work/argocd-pull/demo-1.0.0.tgz"
+cmp "$work/argocd-pull/demo-1.0.0.tgz" "$work/demo-1.0.0.tgz"
+echo "the chart Argo CD would render is byte for byte the pushed one"
+
+step "16. SIGTERM: the controller releases its Lease and stops"
+kill -TERM "$ctl_pid"
+wait "$ctl_pid" || true
+ctl_pid=""
+tail -2 "$work/controller.log" | sed 's/^/   log: /'
+if grep -q -F -e "$password" -e demo-eso-secret "$work/controller.log"; then
+  echo "demo: a secret value reached the controller's log" >&2
+  exit 1
+fi
+echo "no secret value in the controller's log"
 
 step "Demo complete"

@@ -8,7 +8,7 @@ PKGS=(
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev
   libarchive-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl jq python3 hyperfine apache2-utils openssl docker-registry skopeo nginx
+  curl jq python3 python3-yaml hyperfine apache2-utils openssl docker-registry skopeo nginx
 )
 
 missing=()
