@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
       cli::add_controller(app, flags),
       cli::add_repos(app, flags),
       cli::add_policy(app, flags),
+      cli::add_doctor(app, flags),
   };
 
   try {

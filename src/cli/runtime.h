@@ -55,6 +55,7 @@ Command add_show(CLI::App& app, GlobalFlags& g);
 Command add_controller(CLI::App& app, GlobalFlags& g);
 Command add_repos(CLI::App& app, GlobalFlags& g);
 Command add_policy(CLI::App& app, GlobalFlags& g);
+Command add_doctor(CLI::App& app, GlobalFlags& g);
 // The Docker credential-helper protocol on stdin/stdout; returns the exit code.
 int run_credential_helper(const std::string& action, GlobalFlags& g, bool use_cache);
 

@@ -19,6 +19,9 @@
 namespace ecrhelm::controller {
 
 inline constexpr const char* kArgoSecretTypeLabel = "argocd.argoproj.io/secret-type";
+// When the ECR token in a secret's password expires (RFC 3339), written by the
+// controller next to every password it rotates; `doctor` reads it.
+inline constexpr const char* kTokenExpiresAnnotation = "ecrhelm.io/token-expires-at";
 inline constexpr const char* kArgoSecretTypeRepository = "repository";
 inline constexpr const char* kArgoSecretTypeRepoCreds = "repo-creds";
 // One list call fetches both kinds.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controller/argocd_repos.h"
 #include "controller/template.h"
 #include "kube/objects.h"
 #include "util/crypto.h"
@@ -20,7 +21,6 @@ inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner"
 // On the target Secret: when the token in it expires, so the next sync is
 // planned by expiry even after a restart and even when the template keeps
 // only the password.
-inline constexpr const char* kExpiresAnnotation = "ecrhelm.io/token-expires-at";
 
 std::optional<TimePoint> status_time(const json& es, const char* field) {
   auto st = es.find("status");
@@ -103,7 +103,7 @@ bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecret
   std::map<std::string, std::string> labels = d.labels;
   std::map<std::string, std::string> annotations = d.annotations;
   if (d.token_expires != TimePoint::max())
-    annotations[kExpiresAnnotation] = format_iso8601(d.token_expires);
+    annotations[kTokenExpiresAnnotation] = format_iso8601(d.token_expires);
   if (owner) labels[kOwnerLabel] = hex_encode(sha256(ns + "/" + es_name)).substr(0, 56);
   json meta = {{"name", spec.target_name}, {"namespace", ns}};
   if (!labels.empty()) meta["labels"] = labels;
@@ -235,7 +235,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
     // refreshInterval cannot outlive the token (ESO issue 6690).
     if (!existing) return std::nullopt;
     auto ann = kube::meta_map(*existing, "annotations");
-    auto it = ann.find(kExpiresAnnotation);
+    auto it = ann.find(kTokenExpiresAnnotation);
     if (it == ann.end()) return std::nullopt;
     return parse_iso8601(it->second);
   }();

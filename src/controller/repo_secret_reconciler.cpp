@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "aws/ecr_login.h"
+#include "controller/argocd_repos.h"
 #include "controller/external_secret_reconciler.h"
 #include "kube/objects.h"
 #include "util/error.h"
@@ -11,8 +12,6 @@ namespace ecrhelm::controller {
 namespace {
 
 using nlohmann::json;
-
-inline constexpr const char* kExpiresAnnotation = "ecrhelm.io/token-expires-at";
 
 // "oci://HOST/path", "HOST/path", "https://HOST/path" -> HOST
 std::string host_of(std::string url) {
@@ -59,14 +58,14 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
 
     bool same = data.count("username") && data.at("username") == g.data.at("username") &&
                 data.count("password") && data.at("password") == g.data.at("password") &&
-                annotations[kExpiresAnnotation] == format_iso8601(g.expires);
+                annotations[kTokenExpiresAnnotation] == format_iso8601(g.expires);
     if (!same) {
       json body = {{"apiVersion", "v1"},
                    {"kind", "Secret"},
                    {"metadata",
                     {{"name", name},
                      {"namespace", ns},
-                     {"annotations", {{kExpiresAnnotation, format_iso8601(g.expires)}}}}},
+                     {"annotations", {{kTokenExpiresAnnotation, format_iso8601(g.expires)}}}}},
                    {"data", kube::encode_secret_data({{"username", g.data.at("username")},
                                                       {"password", g.data.at("password")}})}};
       kube_.patch(kube::resources::kSecrets, ns, name, kube::PatchType::kApply, body,
