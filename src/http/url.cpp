@@ -9,8 +9,15 @@
 namespace ecrhelm::http {
 
 std::string Url::authority() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if (explicit_port) h += ":" + std::to_string(port);
+  // Appended piecewise: GCC 12 at -O3 gives false -Wrestrict errors on "[" + host + "]".
+  std::string h;
+  if (host.find(':') != std::string::npos) {
+    h.reserve(host.size() + 2);
+    h.append(1, '[').append(host).append(1, ']');
+  } else {
+    h = host;
+  }
+  if (explicit_port) h.append(1, ':').append(std::to_string(port));
   return h;
 }
 
@@ -69,7 +76,7 @@ std::optional<Url> parse_url(std::string_view text) {
   if (auto hash = tail.find('#'); hash != std::string_view::npos) tail = tail.substr(0, hash);
   auto q = tail.find('?');
   u.path = std::string(tail.substr(0, q));
-  if (u.path.empty()) u.path = "/";
+  if (u.path.empty()) u.path.push_back('/');  // not = "/": GCC 12 -O3 false -Wrestrict
   if (q != std::string_view::npos) u.query = std::string(tail.substr(q + 1));
   return u;
 }

@@ -41,7 +41,7 @@ constexpr int kMaxYear = 2200;
 
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   size_t pos = 0;
-  int year, mon, day, hour, min, sec;
+  int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0;
   if (!read_int(s, pos, 4, year) || !expect(s, pos, '-') || !read_int(s, pos, 2, mon) ||
       !expect(s, pos, '-') || !read_int(s, pos, 2, day))
     return std::nullopt;
@@ -83,7 +83,8 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
   }
   if (pos != s.size()) return std::nullopt;
   using namespace std::chrono;
-  const year_month_day ymd{std::chrono::year{year}, month{unsigned(mon)}, std::chrono::day{unsigned(day)}};
+  const year_month_day ymd{std::chrono::year{year}, month{unsigned(mon)},
+                           std::chrono::day{unsigned(day)}};
   if (!ymd.ok()) return std::nullopt;
   auto tp = sys_days{ymd} + hours{hour} + minutes{min} + seconds{sec} - minutes{offset_minutes};
   return time_point_cast<system_clock::duration>(tp + frac);
@@ -110,8 +111,8 @@ TimePoint from_unix_seconds(double seconds) {
   // Clamp to [epoch, the last whole second system_clock can hold]: with
   // nanosecond ticks that is year 2262, far below 9999-12-31, and converting a
   // larger double to the integer tick count is undefined behaviour.
-  static const double kMax = double(
-      std::chrono::duration_cast<Seconds>(TimePoint::max().time_since_epoch()).count() - 1);
+  static const double kMax =
+      double(std::chrono::duration_cast<Seconds>(TimePoint::max().time_since_epoch()).count() - 1);
   if (seconds < 0) seconds = 0;
   if (seconds > kMax) seconds = kMax;
   auto d = std::chrono::duration<double>(seconds);
