@@ -16,6 +16,13 @@ std::string rv_of(const json& obj) {
   return m != obj.end() && m->is_object() ? m->value("resourceVersion", "") : "";
 }
 
+// The cache keeps objects without metadata.managedFields (as controller-runtime's
+// TransformStripManagedFields): no cache reader needs them and they are about
+// 40% of a typical object, so 5,000 cached ExternalSecrets cost ~30 MB less.
+void strip_managed_fields(json& obj) {
+  if (auto m = obj.find("metadata"); m != obj.end() && m->is_object()) m->erase("managedFields");
+}
+
 }  // namespace
 
 std::string object_key(const json& obj) {
@@ -58,6 +65,7 @@ std::vector<json> Informer::list() const {
 }
 
 void Informer::apply(const std::string& type, json obj, const Handler& handler) {
+  strip_managed_fields(obj);
   std::string key = object_key(obj);
   {
     std::lock_guard lock(mu_);
@@ -81,6 +89,7 @@ void Informer::relist(const Handler& handler) {
     // A list's items carry no kind/apiVersion; give them what a watch would.
     item["kind"] = rt_.kind;
     item["apiVersion"] = rt_.api_version();
+    strip_managed_fields(item);
     next.emplace(object_key(item), std::move(item));
   }
   std::vector<std::pair<std::string, json>> events;
