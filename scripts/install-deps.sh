@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build pkg-config clang-14 lld-14 libclang-rt-14-dev clang-format
+  build-essential ccache cmake ninja-build pkg-config clang-14 lld-14 libclang-rt-14-dev clang-format
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libpugixml-dev libyaml-cpp-dev
   libarchive-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
