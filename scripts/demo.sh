@@ -280,7 +280,13 @@ show sha256sum "$work/argocd-pull/demo-1.0.0.tgz"
 cmp "$work/argocd-pull/demo-1.0.0.tgz" "$work/demo-1.0.0.tgz"
 echo "the chart Argo CD would render is byte for byte the pushed one"
 
-step "16. SIGTERM: the controller releases its Lease and stops"
+step "16. ecrhelm doctor: every link the repo server depends on, in the seed's order"
+echo "(moto's ECR tokens say they expired on 2015-01-01, so doctor warns on aws.ecr-token and fails"
+echo " argocd.password here; real ECR tokens live 12 hours; every other link is checked for real)"
+show "$ECRHELM" doctor --kubeconfig "$KUBECONFIG" -n argocd --chart "oci://$repo_url/demo" \
+  --version 1.0.0 --plain-http || echo "(doctor exit $?: one check failed, the expected one above)"
+
+step "17. SIGTERM: the controller releases its Lease and stops"
 kill -TERM "$ctl_pid"
 wait "$ctl_pid" || true
 ctl_pid=""

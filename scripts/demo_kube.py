@@ -124,7 +124,7 @@ def wait_established(client, path):
     import time
     for _ in range(100):
         _, crd = client.call("GET", path)
-        conds = crd.get("status", {}).get("conditions", [])
+        conds = (crd.get("status") or {}).get("conditions") or []
         if any(c["type"] == "Established" and c["status"] == "True" for c in conds):
             return
         time.sleep(0.1)
@@ -156,8 +156,8 @@ def get(client, kind, ref, key):
             else:
                 print(f"  {k}: {v}")
         return
-    st = s.get("status", {})
-    for c in st.get("conditions", []):
+    st = s.get("status") or {}
+    for c in st.get("conditions") or []:
         print(f"externalsecret {ref}: {c['type']}={c['status']} reason={c.get('reason')} "
               f"message={c.get('message')!r}")
     print(f"  refreshTime={st.get('refreshTime')} binding={st.get('binding', {}).get('name')} "
