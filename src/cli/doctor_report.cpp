@@ -14,20 +14,6 @@ std::string one_line(std::string s) {
   return s;
 }
 
-const char* label(CheckStatus s) {
-  switch (s) {
-    case CheckStatus::kOk:
-      return "ok";
-    case CheckStatus::kWarn:
-      return "warn";
-    case CheckStatus::kFail:
-      return "FAIL";
-    case CheckStatus::kSkip:
-      return "skip";
-  }
-  return "?";
-}
-
 }  // namespace
 
 const char* to_string(CheckStatus s) {
@@ -43,6 +29,11 @@ const char* to_string(CheckStatus s) {
   }
   return "?";
 }
+
+namespace {
+// The text form shouts failures, as a terminal reader scans for them.
+const char* label(CheckStatus s) { return s == CheckStatus::kFail ? "FAIL" : to_string(s); }
+}  // namespace
 
 void DoctorReport::ok(std::string check, std::string message) {
   results_.push_back({std::move(check), CheckStatus::kOk, one_line(std::move(message)), ""});

@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "controller/eso_types.h"
 #include "kube/objects.h"
 #include "support/crds.h"
 #include "support/kube.h"
@@ -31,32 +32,17 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMotoPassword = "123456789012-auth-token";
 constexpr const char* kSecretKey = "SECRETKEY-controller-cli-leakcheck";
-const kube::ResourceType kEsV1beta1{"external-secrets.io", "v1beta1", "externalsecrets",
-                                    "ExternalSecret", true};
-const kube::ResourceType kGenerators{"generators.external-secrets.io", "v1alpha1",
-                                     "ecrauthorizationtokens", "ECRAuthorizationToken", true};
-
 std::string slurp(const std::string& path) {
   std::ifstream f(path);
   return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
-// The seed's generator.yaml with static keys from a Secret (moto takes any key).
+// The seed's awssm-secret (moto takes any key) and generator.yaml.
 void create_generator(kube::KubeClient& kube, const std::string& ns) {
   kube.create(kube::resources::kSecrets, ns,
               make_secret(ns, "awssm-secret",
                           {{"access-key", "AKIDCLI"}, {"secret-access-key", kSecretKey}}));
-  kube.create(kGenerators, ns,
-              {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-               {"kind", "ECRAuthorizationToken"},
-               {"metadata", {{"name", "ecr-gen"}}},
-               {"spec",
-                {{"region", "us-east-1"},
-                 {"auth",
-                  {{"secretRef",
-                    {{"accessKeyIDSecretRef", {{"name", "awssm-secret"}, {"key", "access-key"}}},
-                     {"secretAccessKeySecretRef",
-                      {{"name", "awssm-secret"}, {"key", "secret-access-key"}}}}}}}}}});
+  kube.create(controller::eso::kEcrAuthorizationTokens, ns, seed_generator(ns));
 }
 
 // An Argo CD repository secret as Argo CD creates it, with a stale password,
@@ -72,22 +58,7 @@ void create_repo_and_external_secret(kube::KubeClient& kube, const std::string& 
                            {"name", "demo"},
                            {"password", "stale"}},
                           {{"argocd.argoproj.io/secret-type", "repository"}}));
-  kube.create(
-      kEsV1beta1, ns,
-      {{"apiVersion", "external-secrets.io/v1beta1"},
-       {"kind", "ExternalSecret"},
-       {"metadata", {{"name", name}}},
-       {"spec",
-        {{"refreshInterval", "12h"},
-         {"target",
-          {{"name", name},
-           {"creationPolicy", "Merge"},
-           {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
-         {"dataFrom", json::array({{{"sourceRef",
-                                     {{"generatorRef",
-                                       {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-                                        {"kind", "ECRAuthorizationToken"},
-                                        {"name", "ecr-gen"}}}}}}})}}}});
+  kube.create(controller::eso::kExternalSecretsV1beta1, ns, seed_external_secret(ns, name));
 }
 
 // Waits up to `limit` for the secret's password to be moto's ECR password.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/doctor_helpers.h"
+#include "controller/eso_types.h"
 #include "kube/client.h"
 #include "support/crds.h"
 #include "support/kube.h"
@@ -30,8 +31,7 @@ constexpr const char* kSa = "argocd-repo-server";
 constexpr const char* kPassword = "REGISTRY-PASSWORD-doctor-leakcheck";
 constexpr const char* kEksIssuer =
     "https://oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE";
-const kube::ResourceType kEsV1beta1{"external-secrets.io", "v1beta1", "externalsecrets",
-                                    "ExternalSecret", true};
+const kube::ResourceType& kEsV1beta1 = controller::eso::kExternalSecretsV1beta1;
 
 // Flags with `extra` applied: a flag already present gets the new value
 // (CLI11 takes each option once), others are appended.
@@ -786,22 +786,7 @@ TEST_F(DoctorArgo, UsernameAndPassword) {
 TEST_F(DoctorArgo, ExternalSecretReadyNotReadyAndRefreshInterval) {
   install_crds();
   secret("repo-2529854065", "repository", seed_data());
-  kube_->create(
-      kEsV1beta1, ns(),
-      {{"apiVersion", "external-secrets.io/v1beta1"},
-       {"kind", "ExternalSecret"},
-       {"metadata", {{"name", "repo-2529854065"}}},
-       {"spec",
-        {{"refreshInterval", "12h"},
-         {"target",
-          {{"name", "repo-2529854065"},
-           {"creationPolicy", "Merge"},
-           {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
-         {"dataFrom", json::array({{{"sourceRef",
-                                     {{"generatorRef",
-                                       {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-                                        {"kind", "ECRAuthorizationToken"},
-                                        {"name", "ecr-gen"}}}}}}})}}}});
+  kube_->create(kEsV1beta1, ns(), seed_external_secret(ns(), "repo-2529854065"));
   const std::string es = ns() + "/repo-2529854065";
   const std::string describe = "kubectl describe externalsecret repo-2529854065 -n " + ns() +
                                "; check that ESO or `ecrhelm controller` runs and that its "

@@ -27,44 +27,13 @@ using nlohmann::json;
 using test::admin_client;
 using test::make_secret;
 using test::ScopedNamespace;
+using test::seed_external_secret;
+using test::seed_generator;
 using namespace std::chrono_literals;
 
 constexpr const char* kMotoPassword = "123456789012-auth-token";  // moto's fixed ECR token
 constexpr const char* kRepoUrl = "123456789012.dkr.ecr.us-east-1.amazonaws.com/charts";
 constexpr const char* kSecretKey = "SECRETKEY-controller-leakcheck";
-
-// The seed's generator.yaml, <REGION> filled in.
-json seed_generator(const std::string& ns) {
-  return {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-          {"kind", "ECRAuthorizationToken"},
-          {"metadata", {{"name", "ecr-gen"}, {"namespace", ns}}},
-          {"spec",
-           {{"region", "us-east-1"},
-            {"auth",
-             {{"secretRef",
-               {{"accessKeyIDSecretRef", {{"name", "awssm-secret"}, {"key", "access-key"}}},
-                {"secretAccessKeySecretRef",
-                 {{"name", "awssm-secret"}, {"key", "secret-access-key"}}}}}}}}}};
-}
-
-// The seed's external-secret.yaml, REPO_SECRET_NAME and the template filled in.
-json seed_external_secret(const std::string& ns, const std::string& repo_secret) {
-  return {
-      {"apiVersion", "external-secrets.io/v1beta1"},
-      {"kind", "ExternalSecret"},
-      {"metadata", {{"name", repo_secret}, {"namespace", ns}}},
-      {"spec",
-       {{"refreshInterval", "12h"},
-        {"target",
-         {{"name", repo_secret},
-          {"creationPolicy", "Merge"},
-          {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
-        {"dataFrom", json::array({{{"sourceRef",
-                                    {{"generatorRef",
-                                      {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
-                                       {"kind", "ECRAuthorizationToken"},
-                                       {"name", "ecr-gen"}}}}}}})}}}};
-}
 
 // An Argo CD repository secret as `argocd repo add --type helm --enable-oci` writes it.
 json argocd_repo_secret(const std::string& ns, const std::string& name) {

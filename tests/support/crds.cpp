@@ -151,4 +151,37 @@ void install_crds() {
   });
 }
 
+// The seed's generator.yaml, <REGION> filled in.
+nlohmann::json seed_generator(const std::string& ns) {
+  return {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
+          {"kind", "ECRAuthorizationToken"},
+          {"metadata", {{"name", "ecr-gen"}, {"namespace", ns}}},
+          {"spec",
+           {{"region", "us-east-1"},
+            {"auth",
+             {{"secretRef",
+               {{"accessKeyIDSecretRef", {{"name", "awssm-secret"}, {"key", "access-key"}}},
+                {"secretAccessKeySecretRef",
+                 {{"name", "awssm-secret"}, {"key", "secret-access-key"}}}}}}}}}};
+}
+
+// The seed's external-secret.yaml, REPO_SECRET_NAME and the template filled in.
+nlohmann::json seed_external_secret(const std::string& ns, const std::string& repo_secret) {
+  return {{"apiVersion", "external-secrets.io/v1beta1"},
+          {"kind", "ExternalSecret"},
+          {"metadata", {{"name", repo_secret}, {"namespace", ns}}},
+          {"spec",
+           {{"refreshInterval", "12h"},
+            {"target",
+             {{"name", repo_secret},
+              {"creationPolicy", "Merge"},
+              {"template", {{"data", {{"password", "{{ .password }}"}}}}}}},
+            {"dataFrom",
+             nlohmann::json::array({{{"sourceRef",
+                                      {{"generatorRef",
+                                        {{"apiVersion", "generators.external-secrets.io/v1alpha1"},
+                                         {"kind", "ECRAuthorizationToken"},
+                                         {"name", "ecr-gen"}}}}}}})}}}};
+}
+
 }  // namespace ecrhelm::test

@@ -23,4 +23,11 @@ std::vector<nlohmann::json> parse_manifests(const std::string& yaml_text);
 // The same for a file.
 std::vector<nlohmann::json> load_manifests(const std::string& path);
 
+// The seed's generator.yaml (ECRAuthorizationToken "ecr-gen", static keys
+// from the Secret "awssm-secret", <REGION> = us-east-1) in namespace `ns`.
+nlohmann::json seed_generator(const std::string& ns);
+// The seed's external-secret.yaml with REPO_SECRET_NAME = `repo_secret` and
+// the template filled in, in namespace `ns`.
+nlohmann::json seed_external_secret(const std::string& ns, const std::string& repo_secret);
+
 }  // namespace ecrhelm::test
