@@ -61,6 +61,21 @@ void create_repo_and_external_secret(kube::KubeClient& kube, const std::string& 
   kube.create(controller::eso::kExternalSecretsV1beta1, ns, seed_external_secret(ns, name));
 }
 
+// `ecrhelm -v controller` for namespace `ns` with leader election in `ns`,
+// metrics and probes on free loopback ports (it logs them), AWS = moto.
+std::unique_ptr<ChildProcess> start_controller(const MotoServer& moto, const std::string& ns,
+                                               const TempDir& home, const std::string& log) {
+  auto env = moto.env(home.path());
+  env["PATH"] = "/usr/bin:/bin";
+  return std::make_unique<ChildProcess>(
+      std::vector<std::string>{ECRHELM_BINARY, "-v", "controller", "--namespace", ns,
+                               "--kubeconfig", kube_testbed().kubeconfig, "--no-annotation-mode",
+                               "--leader-elect", "--leader-election-namespace", ns,
+                               "--metrics-bind-address", "127.0.0.1:0",
+                               "--health-probe-bind-address", "127.0.0.1:0"},
+      env, log);
+}
+
 // Waits up to `limit` for the secret's password to be moto's ECR password.
 bool wait_rotated(kube::KubeClient& kube, const std::string& ns, const std::string& name,
                   std::chrono::milliseconds limit) {
@@ -102,16 +117,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   TempDir home;
   std::string log = home.file("controller.log");
   {
-    ChildProcess ctl({ECRHELM_BINARY, "-v", "controller", "--namespace", ns.name(), "--kubeconfig",
-                      kube_testbed().kubeconfig, "--no-annotation-mode", "--leader-elect",
-                      "--leader-election-namespace", ns.name(), "--metrics-bind-address",
-                      "127.0.0.1:0", "--health-probe-bind-address", "127.0.0.1:0"},
-                     {{"HOME", home.path()},
-                      {"PATH", "/usr/bin:/bin"},
-                      {"AWS_ENDPOINT_URL", moto.url()},
-                      {"AWS_REGION", "us-east-1"},
-                      {"AWS_EC2_METADATA_DISABLED", "true"}},
-                     log);
+    auto ctl = start_controller(moto, ns.name(), home, log);
     ASSERT_TRUE(wait_rotated(*kube, ns.name(), "repo-2529854065", 30s)) << slurp(log);
     auto lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
     EXPECT_FALSE(lease["spec"].value("holderIdentity", "").empty()) << lease.dump();
@@ -162,7 +168,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
     EXPECT_NE(scrape.find("ecrhelm_ecr_token_expiry_seconds{identity=\"keys:"), std::string::npos)
         << scrape;
     EXPECT_EQ(scrape.find(kMotoPassword), std::string::npos);
-    ctl.stop(std::chrono::seconds(10));  // SIGTERM; a graceful stop takes about a second
+    ctl->stop(std::chrono::seconds(10));  // SIGTERM; a graceful stop takes about a second
   }
   std::string out = slurp(log);
   EXPECT_NE(out.find("controller: stopped; "), std::string::npos) << out;
@@ -202,20 +208,7 @@ TEST(ControllerCli, TwoReplicasOnlyTheLeaderWritesAndTheStandbyTakesOverWhenItDi
   create_repo_and_external_secret(*kube, ns.name(), "repo-first", "127.0.0.1:1/charts");
 
   TempDir home;
-  auto start = [&](const std::string& log) {
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{ECRHELM_BINARY, "-v", "controller", "--namespace", ns.name(),
-                                 "--kubeconfig", kube_testbed().kubeconfig, "--no-annotation-mode",
-                                 "--leader-elect", "--leader-election-namespace", ns.name(),
-                                 "--metrics-bind-address", "127.0.0.1:0",
-                                 "--health-probe-bind-address", "127.0.0.1:0"},
-        std::map<std::string, std::string>{{"HOME", home.path()},
-                                           {"PATH", "/usr/bin:/bin"},
-                                           {"AWS_ENDPOINT_URL", moto.url()},
-                                           {"AWS_REGION", "us-east-1"},
-                                           {"AWS_EC2_METADATA_DISABLED", "true"}},
-        log);
-  };
+  auto start = [&](const std::string& log) { return start_controller(moto, ns.name(), home, log); };
   const std::string log_a = home.file("a.log"), log_b = home.file("b.log");
   auto a = start(log_a);
   ASSERT_TRUE(wait_log(log_a, "controller: became leader", 30s)) << slurp(log_a);

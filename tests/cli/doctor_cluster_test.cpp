@@ -111,12 +111,7 @@ class DoctorIrsa : public ::testing::Test {
     kube_->patch(kube::resources::kServiceAccounts, ns(), kSa, kube::PatchType::kMerge,
                  {{"metadata", {{"annotations", {{"eks.amazonaws.com/role-arn", value}}}}}});
   }
-  std::map<std::string, std::string> env() const {
-    return {{"HOME", home_.path()},
-            {"AWS_EC2_METADATA_DISABLED", "true"},
-            {"AWS_ENDPOINT_URL", moto_->url()},
-            {"AWS_REGION", "us-east-1"}};
-  }
+  std::map<std::string, std::string> env() const { return moto_->env(home_.path()); }
   std::vector<std::string> args(std::vector<std::string> extra = {}) const {
     std::vector<std::string> a = {
         "-n",           ns(), "--kubeconfig", kube_testbed().kubeconfig, "--service-account", kSa,

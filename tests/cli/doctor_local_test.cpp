@@ -23,12 +23,7 @@ class DoctorLocal : public ::testing::Test {
     delete moto_;
     moto_ = nullptr;
   }
-  std::map<std::string, std::string> base_env() const {
-    return {{"HOME", home_.path()},
-            {"AWS_EC2_METADATA_DISABLED", "true"},
-            {"AWS_ENDPOINT_URL", moto_->url()},
-            {"AWS_REGION", "us-east-1"}};
-  }
+  std::map<std::string, std::string> base_env() const { return moto_->env(home_.path()); }
   std::map<std::string, std::string> key_env() const {
     auto env = base_env();
     env["AWS_ACCESS_KEY_ID"] = "AKIDDOCTORLOCAL";

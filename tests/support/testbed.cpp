@@ -119,6 +119,13 @@ void ChildProcess::stop(std::chrono::milliseconds grace) {
 
 ChildProcess::~ChildProcess() { stop(); }
 
+std::map<std::string, std::string> MotoServer::env(const std::string& home) const {
+  return {{"HOME", home},
+          {"AWS_EC2_METADATA_DISABLED", "true"},
+          {"AWS_ENDPOINT_URL", url()},
+          {"AWS_REGION", "us-east-1"}};
+}
+
 MotoServer::MotoServer(int initial_no_auth) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     port_ = free_port();

@@ -58,6 +58,9 @@ class MotoServer {
   explicit MotoServer(int initial_no_auth = 0);
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
+  // An environment for `ecrhelm` isolated from the machine: HOME = `home`, no
+  // instance metadata, every AWS call to this moto in us-east-1.
+  std::map<std::string, std::string> env(const std::string& home) const;
 
  private:
   TempDir dir_;
