@@ -15,7 +15,7 @@ SRC_ROOT=$CACHE_ROOT/src            # Debian source download + unpacked tree
 DEB_DIR=$SRC_ROOT/debian
 WORK_DIR=$SRC_ROOT/kubernetes-$K8S_VERSION
 LOCK_WAIT_SECONDS=3600               # a cold build on 2 cores takes ~5 minutes
-APT_PKGS=(golang-go rsync etcd-server golang-github-modern-go-reflect2-dev dpkg-dev make openssl ca-certificates)
+APT_PKGS=(golang-1.19-go rsync etcd-server golang-github-modern-go-reflect2-dev dpkg-dev make openssl ca-certificates)
 DEB_SRC_FILE=/etc/apt/sources.list.d/ecrhelm-deb-src.sources
 REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
@@ -176,6 +176,15 @@ grep -q 'github.com/modern-go/reflect2 v1.0.1' go.mod || die "go.mod does not pi
 sed -i 's#github.com/modern-go/reflect2 v1\.0\.1#github.com/modern-go/reflect2 v1.0.2#g' go.mod vendor/modules.txt
 
 # --- Go environment: everything under the cache root, nothing from the net ---
+# Kubernetes 1.20 needs Debian's Go 1.19, called by its path: the `go` first on
+# PATH may be another toolchain (Go 1.26 in /usr/local/go on polyglot machines),
+# and `make gen_openapi` calls plain `go` too.
+STEP="selecting Debian's Go 1.19"
+GO119_BIN=/usr/lib/go-1.19/bin
+[ -x "$GO119_BIN/go" ] || die "$GO119_BIN/go missing (package golang-1.19-go)"
+export PATH="$GO119_BIN:$PATH"
+unset GOROOT
+[[ $(go version) == *" go1.19"* ]] || die "go on PATH is not Go 1.19 after selecting $GO119_BIN: $(go version)"
 export GOCACHE=$CACHE_ROOT/go-build
 export GOPATH=$CACHE_ROOT/gopath
 export GOFLAGS=-mod=vendor GOPROXY=off GOSUMDB=off GOTOOLCHAIN=local CGO_ENABLED=0
