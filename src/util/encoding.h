@@ -12,6 +12,8 @@ std::string base64_encode(std::string_view bytes);
 // Decodes standard or URL-safe base64, padded or not; nullopt on bad input.
 std::optional<std::string> base64_decode(std::string_view text);
 std::string hex_encode(std::string_view bytes);
+// Lower- or upper-case hex, even length; nullopt on anything else.
+std::optional<std::string> hex_decode(std::string_view text);
 
 // RFC 3986 percent-encoding of everything but unreserved characters
 // (A-Z a-z 0-9 - _ . ~); '/' is kept when encode_slash is false.

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace ecrhelm {
 
@@ -30,6 +31,14 @@ class Secret {
 };
 
 inline std::ostream& operator<<(std::ostream& os, const Secret&) { return os << "<redacted>"; }
+
+// Values shorter than this are not searched for (they would blank out
+// ordinary words such as a username "AWS").
+inline constexpr std::size_t kMinRedactedLength = 8;
+// `text` with every occurrence of each secret's value replaced by
+// "<redacted>": the last guard for messages built from peers' text (an API
+// server that quotes an invalid value, a helper's stderr).
+std::string redact(std::string text, const std::vector<const Secret*>& secrets);
 
 }  // namespace ecrhelm
 

@@ -108,5 +108,16 @@ TEST(Secret, SelfAssignmentKeepsTheValue) {
   EXPECT_EQ(a.reveal(), kValue);
 }
 
+TEST(Secret, RedactReplacesEveryOccurrenceOfLongValues) {
+  Secret pw("hunter2-long-password"), user("AWS");
+  std::string got =
+      redact("Invalid value: \"hunter2-long-password\" and hunter2-long-password by AWS",
+             {&pw, &user, nullptr});
+  EXPECT_EQ(got, "Invalid value: \"<redacted>\" and <redacted> by AWS");
+  // A value that contains the replacement text does not loop.
+  Secret odd("<redacted><redacted>");
+  EXPECT_EQ(redact("x <redacted><redacted> y", {&odd}), "x <redacted> y");
+}
+
 }  // namespace
 }  // namespace ecrhelm
