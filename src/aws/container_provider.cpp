@@ -145,15 +145,18 @@ std::optional<Secret> authorization(const Env& env) {
 }
 
 std::string clean_peer_text(std::string_view s, const std::optional<Secret>& auth) {
-  std::string out;
-  for (char c : s.substr(0, kMaxPeerMessageChars)) {
-    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-  }
-  // Should the peer echo what we sent, it does not reach our message.
+  // Should the peer echo what we sent, it does not reach our message: redact
+  // the whole text first, so a token cut by the length limit cannot leave
+  // its prefix behind.
+  std::string text(s);
   if (auth && !auth->empty()) {
-    for (size_t pos; (pos = out.find(auth->reveal())) != std::string::npos;) {
-      out.replace(pos, auth->reveal().size(), "<redacted>");
-    }
+    const std::string& v = auth->reveal();
+    for (size_t pos = 0; (pos = text.find(v, pos)) != std::string::npos; pos += 10)
+      text.replace(pos, v.size(), "<redacted>");
+  }
+  std::string out;
+  for (char c : std::string_view(text).substr(0, kMaxPeerMessageChars)) {
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
   }
   return out;
 }

@@ -89,12 +89,12 @@ Credentials EcrTokenSource::credentials() { return require(*chain_); }
 
 AuthorizationToken EcrTokenSource::token(const EcrTarget& target, bool* from_cache) {
   const Env& env = *ctx_.service.env;
-  std::string key;
+  IdentityMaterial who;
   TimePoint now = ctx_.service.clock->now();
   if (cache_) {
-    key = token_cache_key(env, target.is_public ? "public.ecr.aws" : target.registry_host,
-                          target.region, opts_.profile);
-    if (auto hit = cache_->get(key, now)) {
+    who = chain_identity_material(env, target.is_public ? "public.ecr.aws" : target.registry_host,
+                                  target.region, opts_.profile);
+    if (auto hit = cache_->get(who, now)) {
       spdlog::debug("ecr token for {} from cache {}", target.registry_host, cache_->path());
       if (from_cache) *from_cache = true;
       return *hit;
@@ -110,7 +110,7 @@ AuthorizationToken EcrTokenSource::token(const EcrTarget& target, bool* from_cac
   } else {
     tok = EcrClient(sctx, target.region).get_authorization_token(creds, target.registry_id);
   }
-  if (cache_) cache_->put(key, tok, now);
+  if (cache_) cache_->put(who, tok, now);
   return tok;
 }
 

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
-#include "util/crypto.h"
+#include "aws/profile_file.h"
 #include "util/error.h"
 #include "util/fs.h"
 
@@ -11,6 +11,7 @@ namespace ecrhelm::aws {
 namespace {
 
 constexpr size_t kMaxCacheBytes = 1 << 20;
+constexpr size_t kMaxMaterialFileBytes = 1 << 20;
 
 nlohmann::json read_cache(const std::string& path) {
   if (!file_exists(path)) return nlohmann::json::object();
@@ -24,7 +25,31 @@ nlohmann::json read_cache(const std::string& path) {
   return nlohmann::json::object();
 }
 
+std::string key_path_for(const std::string& path) {
+  const std::string json = ".json";
+  if (path.size() > json.size() && path.compare(path.size() - json.size(), json.size(), json) == 0)
+    return path.substr(0, path.size() - json.size()) + ".key";
+  return path + ".key";
+}
+
+// A file's contents as material ("" when absent or unreadable: then the
+// chain cannot use it either).
+void add_file(IdentityMaterial& m, std::string_view field, const std::string& path) {
+  std::string content;
+  if (!path.empty() && file_exists(path)) {
+    try {
+      content = read_file(path, std::string(field), kMaxMaterialFileBytes);
+    } catch (const Error&) {
+      content = "<unreadable>";
+    }
+  }
+  m.add(field, Secret(std::move(content)));
+}
+
 }  // namespace
+
+TokenFileCache::TokenFileCache(std::string path)
+    : path_(std::move(path)), key_path_(key_path_for(path_)) {}
 
 std::string TokenFileCache::default_path(const Env& env) {
   if (auto d = env.get_nonempty("ECRHELM_CACHE_DIR")) return *d + "/ecr-tokens.json";
@@ -32,9 +57,19 @@ std::string TokenFileCache::default_path(const Env& env) {
   return env.home() + "/.cache/ecrhelm/ecr-tokens.json";
 }
 
-std::optional<AuthorizationToken> TokenFileCache::get(const std::string& key, TimePoint now) const {
+std::optional<std::string> TokenFileCache::entry_name(const IdentityMaterial& who) const {
+  auto keyer = IdentityKeyer::from_key_file(key_path_);
+  if (!keyer) return std::nullopt;
+  return keyer->name(who);
+}
+
+std::optional<AuthorizationToken> TokenFileCache::get(const IdentityMaterial& who,
+                                                      TimePoint now) const {
+  if (!file_exists(path_)) return std::nullopt;
+  auto name = entry_name(who);
+  if (!name) return std::nullopt;
   auto j = read_cache(path_);
-  auto it = j.find(key);
+  auto it = j.find(*name);
   if (it == j.end() || !it->is_object()) return std::nullopt;
   try {
     const auto& e = *it;
@@ -52,9 +87,14 @@ std::optional<AuthorizationToken> TokenFileCache::get(const std::string& key, Ti
   }
 }
 
-void TokenFileCache::put(const std::string& key, const AuthorizationToken& token,
+void TokenFileCache::put(const IdentityMaterial& who, const AuthorizationToken& token,
                          TimePoint now) const {
   if (token.expires_at <= now) return;  // nothing worth keeping (moto's tokens)
+  auto name = entry_name(who);
+  if (!name) {
+    spdlog::warn("cannot use the token cache: its key {} cannot be read or created", key_path_);
+    return;
+  }
   auto j = read_cache(path_);
   for (auto it = j.begin(); it != j.end();) {
     bool expired = !it->is_object() || !it->contains("expires_at") ||
@@ -62,11 +102,11 @@ void TokenFileCache::put(const std::string& key, const AuthorizationToken& token
                    from_unix_seconds((*it)["expires_at"].get<double>()) <= now;
     it = expired ? j.erase(it) : std::next(it);
   }
-  j[key] = {{"username", token.username},
-            {"password", token.password.reveal()},
-            {"proxy_endpoint", token.proxy_endpoint},
-            {"requested_at", to_unix_seconds(now)},
-            {"expires_at", to_unix_seconds(token.expires_at)}};
+  j[*name] = {{"username", token.username},
+              {"password", token.password.reveal()},
+              {"proxy_endpoint", token.proxy_endpoint},
+              {"requested_at", to_unix_seconds(now)},
+              {"expires_at", to_unix_seconds(token.expires_at)}};
   try {
     write_file_atomic(path_, j.dump(), 0600, 0700);
   } catch (const Error& e) {
@@ -74,18 +114,49 @@ void TokenFileCache::put(const std::string& key, const AuthorizationToken& token
   }
 }
 
-std::string token_cache_key(const Env& env, const std::string& registry, const std::string& region,
-                            const std::string& profile) {
-  std::string material = "v1|" + registry + "|" + region + "|" + profile;
-  for (const char* var : {"AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
-                          "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONFIG_FILE",
-                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR",
-                          "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_USE_FIPS_ENDPOINT"}) {
-    material += "|";
-    material += env.get(var).value_or("");
+IdentityMaterial chain_identity_material(const Env& env, const std::string& registry,
+                                         const std::string& region, const std::string& profile) {
+  IdentityMaterial m;
+  m.add("v", "2").add("registry", registry).add("region", region).add("profile", profile);
+  for (const char* var : {"AWS_ACCESS_KEY_ID",
+                          "AWS_SECRET_ACCESS_KEY",
+                          "AWS_SESSION_TOKEN",
+                          "AWS_PROFILE",
+                          "AWS_DEFAULT_PROFILE",
+                          "AWS_ROLE_ARN",
+                          "AWS_ROLE_SESSION_NAME",
+                          "AWS_WEB_IDENTITY_TOKEN_FILE",
+                          "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                          "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                          "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                          "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                          "AWS_CONFIG_FILE",
+                          "AWS_SHARED_CREDENTIALS_FILE",
+                          "AWS_ENDPOINT_URL",
+                          "AWS_ENDPOINT_URL_STS",
+                          "AWS_ENDPOINT_URL_ECR",
+                          "AWS_ENDPOINT_URL_ECR_PUBLIC",
+                          "AWS_USE_FIPS_ENDPOINT",
+                          "AWS_EC2_METADATA_DISABLED",
+                          "AWS_EC2_METADATA_SERVICE_ENDPOINT"}) {
+    m.add(var, Secret(env.get(var).value_or("")));
   }
-  return sha256_hex(material).substr(0, 32);
+  add_file(m, "config-file", expand_home(config_file_path(env), env));
+  add_file(m, "credentials-file", expand_home(credentials_file_path(env), env));
+  add_file(m, "web-identity-token", env.get("AWS_WEB_IDENTITY_TOKEN_FILE").value_or(""));
+  add_file(m, "container-token", env.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").value_or(""));
+  // A profile's own token file (web_identity_token_file in the config file).
+  try {
+    ProfileSet profiles = ProfileSet::load(env);
+    std::string pname = profile.empty() ? selected_profile_name(env) : profile;
+    if (const Profile* p = profiles.find(pname)) {
+      if (const ProfileValue* f = p->get("web_identity_token_file"))
+        add_file(m, "profile-web-identity-token", expand_home(f->value, env));
+    }
+  } catch (const Error&) {
+    // A malformed file is reported by the chain itself; its text is material already.
+  }
+  return m;
 }
 
 }  // namespace ecrhelm::aws

@@ -286,6 +286,20 @@ TEST_F(ContainerProviderTest, AnEchoedTokenIsRedactedFromTheMessage) {
   EXPECT_TRUE(contains(e.what(), "<redacted>")) << e.what();
 }
 
+// The echo straddles the message's length limit: no prefix of the token is left.
+TEST_F(ContainerProviderTest, AnEchoedTokenCutByTheLengthLimitLeavesNoPrefix) {
+  env_.set(kFullUri, server_.url() + "/v1/credentials");
+  env_.set(kToken, kEnvToken);
+  const std::string code = "AccessDeniedException: ";  // our text is "Code: Message"
+  std::string pad(300 - code.size() - 10, 'x');
+  server_.fail_next(
+      1, 403,
+      std::string(R"({"Code":"AccessDeniedException","Message":")") + pad + kEnvToken + R"("})");
+  Error e = load_error();
+  std::string token = kEnvToken;
+  EXPECT_FALSE(contains(e.what(), token.substr(0, 10))) << e.what();
+}
+
 TEST_F(ContainerProviderTest, CodeAndMessageWith200IsAnError) {
   env_.set(kFullUri, server_.url() + "/v1/credentials");
   server_.set_body_override(
