@@ -104,8 +104,8 @@ moto_pid=$!
 for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$moto_port/" && break; sleep 0.1; done
 ecr_port=$moto_port
 if [ "$TOKEN_HOURS" != 0 ]; then
-  python3 "$ROOT/bench/controller_helper.py" proxy "$moto_port" "$work/proxy.port" "$TOKEN_HOURS" \
-    >"$work/proxy.log" 2>&1 &
+  python3 "$ROOT/scripts/testbed/ecr-expiry-proxy.py" --upstream-port "$moto_port" \
+    --port-file "$work/proxy.port" --hours "$TOKEN_HOURS" >"$work/proxy.log" 2>&1 &
   proxy_pid=$!
   for _ in $(seq 100); do [ -s "$work/proxy.port" ] && break; sleep 0.1; done
   ecr_port=$(cat "$work/proxy.port")

@@ -7,8 +7,6 @@
   floor NS N MODE V OUT  write a curl config for the floor: MODE 1 = N merge patches of
                        password, 2 = plus N merge patches of status, mix = the controller's requests,
                        mix5 = those without the GETs of the generator and its credentials Secret
-  proxy MOTO_PORT PORT_FILE HOURS   HTTP proxy to moto_server that sets GetAuthorizationToken's
-                       expiresAt to now+HOURS (moto answers 2015-01-01, an expired token)
 
 Reads KUBE_APISERVER_URL, KUBE_CA_FILE, KUBE_ADMIN_TOKEN_FILE (scripts/testbed/kube-up.sh's env).
 Prints no token, key or password.
@@ -16,7 +14,6 @@ Prints no token, key or password.
 import base64
 import concurrent.futures
 import http.client
-import http.server
 import json
 import os
 import ssl
@@ -188,44 +185,6 @@ def floor(ns, n, mode, value, out):
         f.write("\nnext\n".join(blocks) + "\n")
 
 
-def proxy(moto_port, port_file, hours):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def do_any(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
-            c = http.client.HTTPConnection("127.0.0.1", moto_port, timeout=60)
-            hdrs = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
-            hdrs["Host"] = "127.0.0.1:%d" % moto_port
-            c.request(self.command, self.path, body=body, headers=hdrs)
-            r = c.getresponse()
-            data = r.read()
-            if "GetAuthorizationToken" in self.headers.get("X-Amz-Target", "") and r.status == 200:
-                doc = json.loads(data)
-                for a in doc.get("authorizationData", []):
-                    a["expiresAt"] = time.time() + hours * 3600
-                data = json.dumps(doc).encode()
-            self.send_response(r.status)
-            for k, v in r.getheaders():
-                if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
-                    self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            c.close()
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_any
-
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    with open(port_file + ".tmp", "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(port_file + ".tmp", port_file)
-    srv.serve_forever()
-
-
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "setup":
@@ -234,7 +193,5 @@ if __name__ == "__main__":
         check(args[0], int(args[1]))
     elif cmd == "floor":
         floor(args[0], int(args[1]), args[2], args[3], args[4])
-    elif cmd == "proxy":
-        proxy(int(args[0]), args[1], float(args[2]))
     else:
         raise SystemExit("usage: see the docstring")

@@ -44,6 +44,9 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
     std::string leader_election_namespace;
     std::string metrics_bind_address = ":8080";
     std::string health_probe_bind_address = ":8081";
+    std::vector<std::string> default_credentials_namespaces;
+    bool allow_role_arn_annotations = false;
+    std::vector<std::string> allowed_role_arns;
   };
   auto opts = std::make_shared<Opts>();
   auto* sub = app.add_subcommand(
@@ -75,6 +78,18 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                   "Prometheus /metrics address (\"0\" disables)");
   sub->add_option("--health-probe-bind-address", opts->health_probe_bind_address,
                   "/healthz and /readyz address (\"0\" disables)");
+  sub->add_option("--default-credentials-namespaces", opts->default_credentials_namespaces,
+                  "namespaces whose generators without spec.auth, and whose annotation-mode "
+                  "secrets, may use the controller's own AWS credentials (repeatable or "
+                  "comma-separated; default: every watched namespace, as ESO)")
+      ->delimiter(',');
+  sub->add_flag("--allow-role-arn-annotations", opts->allow_role_arn_annotations,
+                "annotation mode: assume any role named by ecrhelm.io/role-arn (default: none)");
+  sub->add_option("--allowed-role-arns", opts->allowed_role_arns,
+                  "annotation mode: assume a role from ecrhelm.io/role-arn only when it matches "
+                  "one of these globs, e.g. 'arn:aws:iam::123456789012:role/argocd-*' "
+                  "(repeatable or comma-separated)")
+      ->delimiter(',');
   return {
       sub, [&g, opts]() {
         Runtime rt(g);
@@ -88,7 +103,13 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
         auto chain = std::make_unique<aws::CachingProvider>(
             aws::make_default_chain(rt.providers(), {g.profile}), *rt.service().clock);
         controller::TokenCache cache(*rt.service().clock);
-        controller::EcrGenerator generator(kube, rt.providers(), *chain, cache);
+        controller::CredentialsPolicy policy;
+        if (!opts->default_credentials_namespaces.empty())
+          policy.default_credentials_namespaces =
+              std::set<std::string>(opts->default_credentials_namespaces.begin(),
+                                    opts->default_credentials_namespaces.end());
+        controller::EcrGenerator generator(kube, rt.providers(), *chain, cache, policy);
+        controller::RolePolicy roles{opts->allow_role_arn_annotations, opts->allowed_role_arns};
         controller::MetricsRegistry registry;
         controller::ControllerMetrics metrics(registry);
         controller::SyncObserver observer;
@@ -104,7 +125,8 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
         };
         controller::ExternalSecretReconciler es(kube, generator, *rt.service().clock,
                                                 std::move(observer));
-        controller::RepoSecretReconciler repos(kube, generator, rt.env(), *rt.service().clock);
+        controller::RepoSecretReconciler repos(kube, generator, rt.env(), *rt.service().clock,
+                                               roles);
         controller::ControllerOptions copts;
         copts.namespaces = opts->namespaces;
         copts.workers = opts->concurrent;
@@ -118,6 +140,11 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
         std::signal(SIGTERM, on_signal);
         std::signal(SIGINT, on_signal);
         controller::Controller ctl(kube, es, repos, copts);
+        if (opts->default_credentials_namespaces.empty())
+          spdlog::info(
+              "controller: every watched namespace may use the controller's own AWS credentials "
+              "(generators without spec.auth, annotation mode); limit it with "
+              "--default-credentials-namespaces");
         spdlog::info(
             "controller: starting ({}; namespaces: {}; workers: {})", rc.source,
             opts->namespaces.empty() ? "all" : fmt::format("{}", fmt::join(opts->namespaces, ",")),
@@ -175,11 +202,12 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
           metrics.token_cache_hits_total.inc(
               {}, static_cast<double>((st.hits + st.shared) - (seen.hits + seen.shared)));
           seen = st;
-          for (const auto& [identity, expires] : cache.expiries())
+          for (const auto& [gen, expires] : generator.expiries())
             metrics.token_expiry_seconds.set(
-                {identity}, static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                    expires.time_since_epoch())
-                                                    .count()));
+                {gen.ns, gen.kind, gen.name},
+                static_cast<double>(
+                    std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch())
+                        .count()));
         };
         while (!g_stop) {
           std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -73,99 +73,148 @@ EcrGeneratorSpec parse_ecr_generator_spec(const json& spec, const std::string& w
   return out;
 }
 
+struct EcrGenerator::Resolved {
+  enum class Kind { kKeys, kServiceAccount, kController };
+  Kind kind = Kind::kController;
+  IdentityMaterial material;
+  std::string described;  // "secret NS/NAME", "serviceaccount NS/NAME", "the controller's own"
+  aws::Credentials keys;  // kKeys
+  std::string sa_role;    // kServiceAccount
+  std::vector<std::string> audiences;
+};
+
 EcrGenerator::EcrGenerator(kube::KubeClient& kube, aws::ProviderContext providers,
-                           aws::CredentialsProvider& default_chain, TokenCache& cache)
-    : kube_(kube), providers_(std::move(providers)), default_chain_(default_chain), cache_(cache) {}
+                           aws::CredentialsProvider& default_chain, TokenCache& cache,
+                           CredentialsPolicy policy)
+    : kube_(kube),
+      providers_(std::move(providers)),
+      default_chain_(default_chain),
+      cache_(cache),
+      policy_(std::move(policy)) {}
 
-Secret EcrGenerator::secret_value(const SecretKeyRef& ref, const std::string& ns,
-                                  const char* field) {
-  std::string where_ns = ref.namespace_.empty() ? ns : ref.namespace_;
-  json secret;
-  try {
-    secret = kube_.get(kube::resources::kSecrets, where_ns, ref.name);
-  } catch (const kube::ApiError& e) {
-    fail(e.kind(), "spec.auth.secretRef.{}: cannot read secret {}/{}: {}", field, where_ns,
-         ref.name, e.what());
-  }
-  auto data = kube::secret_data(secret);
-  auto it = data.find(ref.key);
-  if (it == data.end()) {
-    fail(ErrorKind::kNotFound, "spec.auth.secretRef.{}: secret {}/{} has no key {}", field,
-         where_ns, ref.name, ref.key);
-  }
-  return it->second;
-}
-
-std::string EcrGenerator::identity_of(const EcrGeneratorSpec& spec, const std::string& ns) {
-  std::string id;
+EcrGenerator::Resolved EcrGenerator::resolve(const EcrGeneratorSpec& spec, const std::string& ns) {
+  Resolved r;
   if (spec.access_key) {
-    // The access key id names the identity (it is not a secret).
-    id = "keys:" + secret_value(*spec.access_key, ns, "accessKeyIDSecretRef").reveal();
-  } else if (!spec.service_account.empty()) {
-    id = "serviceaccount:" + ns + "/" + spec.service_account;
-  } else {
-    id = "controller";
-  }
-  if (!spec.role.empty()) id += "+role:" + spec.role;
-  return id;
-}
-
-aws::Credentials EcrGenerator::credentials(const EcrGeneratorSpec& spec, const std::string& ns,
-                                           std::string* identity) {
-  aws::Credentials base;
-  if (spec.access_key) {
-    base.access_key_id = secret_value(*spec.access_key, ns, "accessKeyIDSecretRef").reveal();
-    base.secret_access_key = secret_value(*spec.secret_key, ns, "secretAccessKeySecretRef");
+    r.kind = Resolved::Kind::kKeys;
+    // Each named Secret is read once, however many of its keys are used.
+    std::map<std::string, std::map<std::string, Secret>> secrets;
+    auto value = [&](const SecretKeyRef& ref, const char* field) -> Secret {
+      std::string where_ns = ref.namespace_.empty() ? ns : ref.namespace_;
+      std::string id = where_ns + "/" + ref.name;
+      auto it = secrets.find(id);
+      if (it == secrets.end()) {
+        json secret;
+        try {
+          secret = kube_.get(kube::resources::kSecrets, where_ns, ref.name);
+        } catch (const kube::ApiError& e) {
+          fail(e.kind(), "spec.auth.secretRef.{}: cannot read secret {}: {}", field, id, e.what());
+        }
+        it = secrets.emplace(id, kube::secret_data(secret)).first;
+      }
+      auto v = it->second.find(ref.key);
+      if (v == it->second.end()) {
+        fail(ErrorKind::kNotFound, "spec.auth.secretRef.{}: secret {} has no key {}", field, id,
+             ref.key);
+      }
+      return v->second;
+    };
+    r.keys.access_key_id = value(*spec.access_key, "accessKeyIDSecretRef").reveal();
+    r.keys.secret_access_key = value(*spec.secret_key, "secretAccessKeySecretRef");
     if (spec.session_token)
-      base.session_token = secret_value(*spec.session_token, ns, "sessionTokenSecretRef");
-    base.source = "secret";
+      r.keys.session_token = value(*spec.session_token, "sessionTokenSecretRef");
+    r.keys.source = "secret";
+    const SecretKeyRef& ref = *spec.access_key;
+    r.described = "secret " + (ref.namespace_.empty() ? ns : ref.namespace_) + "/" + ref.name;
+    r.material.add("auth", "keys")
+        .add("access-key-id", r.keys.access_key_id)
+        .add("secret-access-key", r.keys.secret_access_key)
+        .add("session-token", r.keys.session_token);
   } else if (!spec.service_account.empty()) {
+    r.kind = Resolved::Kind::kServiceAccount;
     json sa = kube_.get(kube::resources::kServiceAccounts, ns, spec.service_account);
     auto annotations = kube::meta_map(sa, "annotations");
-    std::string role = annotations[kRoleArnAnnotation];
-    if (role.empty()) {
+    r.sa_role = annotations[kRoleArnAnnotation];
+    if (r.sa_role.empty()) {
       fail(ErrorKind::kInvalidInput,
            "serviceaccount {}/{} has no {} annotation; annotate it with the IAM role to assume "
            "(IRSA)",
            ns, spec.service_account, kRoleArnAnnotation);
     }
-    std::vector<std::string> audiences = spec.audiences;
-    if (audiences.empty()) {
+    r.audiences = spec.audiences;
+    if (r.audiences.empty()) {
       std::string a = annotations[kAudienceAnnotation];
-      audiences.push_back(a.empty() ? kDefaultAudience : a);
+      r.audiences.push_back(a.empty() ? kDefaultAudience : a);
     }
-    kube::ServiceAccountToken t = kube::request_service_account_token(
-        kube_, ns, spec.service_account, audiences, kServiceAccountTokenSeconds);
-    aws::WebIdentityParams p{role, "ecrhelm-" + ns + "-" + spec.service_account, t.token,
-                             std::nullopt};
-    if (p.session_name.size() > 64) p.session_name.resize(64);
-    ++sts_calls_;
-    base = providers_.sts(spec.region)->assume_role_with_web_identity(p);
+    r.described = "serviceaccount " + ns + "/" + spec.service_account;
+    r.material.add("auth", "serviceaccount")
+        .add("namespace", ns)
+        .add("serviceaccount", spec.service_account)
+        .add("serviceaccount-role", r.sa_role);
+    for (const auto& a : r.audiences) r.material.add("audience", a);
   } else {
-    base = aws::require(default_chain_);
+    if (!policy_.allowed(ns)) {
+      throw PolicyRefused(fmt::format(
+          "namespace {} may not use the controller's own AWS credentials; give the generator "
+          "spec.auth (secretRef or jwt), or add the namespace to "
+          "--default-credentials-namespaces",
+          ns));
+    }
+    r.described = "the controller's own";
+    r.material.add("auth", "controller");
+  }
+  r.material.add("role", spec.role)
+      .add("region", spec.region)
+      .add("scope", spec.scope.empty() ? "private" : spec.scope);
+  return r;
+}
+
+aws::Credentials EcrGenerator::credentials(const EcrGeneratorSpec& spec, const std::string& ns,
+                                           const Resolved& r) {
+  aws::Credentials base;
+  switch (r.kind) {
+    case Resolved::Kind::kKeys:
+      base = r.keys;
+      break;
+    case Resolved::Kind::kServiceAccount: {
+      kube::ServiceAccountToken t = kube::request_service_account_token(
+          kube_, ns, spec.service_account, r.audiences, kServiceAccountTokenSeconds);
+      aws::WebIdentityParams p{r.sa_role, "ecrhelm-" + ns + "-" + spec.service_account, t.token,
+                               std::nullopt};
+      if (p.session_name.size() > 64) p.session_name.resize(64);
+      ++sts_calls_;
+      base = providers_.sts(spec.region)->assume_role_with_web_identity(p);
+      break;
+    }
+    case Resolved::Kind::kController:
+      base = aws::require(default_chain_);
+      break;
   }
   if (!spec.role.empty()) {
     aws::AssumeRoleParams p{spec.role, "ecrhelm-generator", "", std::nullopt};
     ++sts_calls_;
     base = providers_.sts(spec.region)->assume_role(base, p);
   }
-  (void)identity;
   return base;
 }
 
 GeneratedData EcrGenerator::generate(const EcrGeneratorSpec& spec, const std::string& ns,
-                                     const std::string& registry_id) {
-  std::string identity = identity_of(spec, ns);
-  std::string key = identity + "|" + spec.region + "|" +
-                    (spec.scope.empty() ? "private" : spec.scope) + "|" + registry_id;
+                                     const std::string& registry_id, const GeneratorName& who) {
+  Resolved r = resolve(spec, ns);
+  r.material.add("registry-id", registry_id);
+  std::string key = keyer_.name(r.material);
   auto cached = cache_.get(key, [&] {
-    aws::Credentials creds = credentials(spec, ns, nullptr);
-    if (spec.scope == "public") {
-      aws::EcrPublicClient ecr(providers_.service);
+    try {
+      aws::Credentials creds = credentials(spec, ns, r);
+      if (spec.scope == "public") {
+        aws::EcrPublicClient ecr(providers_.service);
+        return ecr.get_authorization_token(creds, registry_id);
+      }
+      aws::EcrClient ecr(providers_.service, spec.region);
       return ecr.get_authorization_token(creds, registry_id);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kUnauthorized && e.kind() != ErrorKind::kForbidden) throw;
+      throw Error(e.kind(), fmt::format("{} credentials were rejected: {}", r.described, e.what()));
     }
-    aws::EcrClient ecr(providers_.service, spec.region);
-    return ecr.get_authorization_token(creds, registry_id);
   });
   GeneratedData out;
   out.identity = key;
@@ -174,7 +223,16 @@ GeneratedData EcrGenerator::generate(const EcrGeneratorSpec& spec, const std::st
   out.data["password"] = cached->token.password;
   out.data["proxy_endpoint"] = Secret(cached->token.proxy_endpoint);
   out.data["expires_at"] = Secret(std::to_string(to_unix_seconds(cached->token.expires_at)));
+  {
+    std::lock_guard lock(expiries_mu_);
+    expiries_[who] = out.expires;
+  }
   return out;
+}
+
+std::map<GeneratorName, TimePoint> EcrGenerator::expiries() const {
+  std::lock_guard lock(expiries_mu_);
+  return expiries_;
 }
 
 GeneratedData EcrGenerator::generate(const GeneratorRef& ref, const std::string& ns) {
@@ -191,7 +249,7 @@ GeneratedData EcrGenerator::generate(const GeneratorRef& ref, const std::string&
     }
     return generate(parse_ecr_generator_spec(gen.value("spec", json()),
                                              "ECRAuthorizationToken " + ns + "/" + ref.name),
-                    ns);
+                    ns, "", {ns, ref.kind, ref.name});
   }
   json cg;
   try {
@@ -210,7 +268,7 @@ GeneratedData EcrGenerator::generate(const GeneratorRef& ref, const std::string&
   }
   const json gen =
       spec.value("generator", json::object()).value("ecrAuthorizationTokenSpec", json());
-  return generate(parse_ecr_generator_spec(gen, where), ns);
+  return generate(parse_ecr_generator_spec(gen, where), ns, "", {ns, ref.kind, ref.name});
 }
 
 }  // namespace ecrhelm::controller

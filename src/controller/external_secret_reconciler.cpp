@@ -55,6 +55,14 @@ std::string one_line(const std::string& s) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+std::vector<const Secret*> secrets_of(const std::map<std::string, Secret>& a,
+                                      const std::map<std::string, Secret>& b) {
+  std::vector<const Secret*> out;
+  for (const auto* m : {&a, &b})
+    for (const auto& [k, v] : *m) out.push_back(&v);
+  return out;
+}
+
 }  // namespace
 
 std::string eso_field_owner(const std::string& es_name) {
@@ -85,13 +93,19 @@ ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
   if (spec.has_template) {
     json input = json::object();
     for (const auto& [k, v] : generated) input[k] = v.reveal();
-    for (const auto& [key, text] : spec.template_data)
-      d.data[key] = Secret(render_template(key, text, input));
-    for (const auto& [k, v] : spec.template_labels) d.labels[k] = render_template(k, v, input);
-    for (const auto& [k, v] : spec.template_annotations)
-      d.annotations[k] = render_template(k, v, input);
+    try {
+      for (const auto& [key, text] : spec.template_data)
+        d.data[key] = Secret(render_template(key, text, input));
+      for (const auto& [k, v] : spec.template_labels) d.labels[k] = render_template(k, v, input);
+      for (const auto& [k, v] : spec.template_annotations)
+        d.annotations[k] = render_template(k, v, input);
+    } catch (const Error& e) {
+      // Template errors name no data value; this guards what they quote anyway.
+      throw Error(e.kind(), redact(e.what(), secrets_of(generated, {})));
+    }
     d.type = spec.template_type;
   }
+  d.generated = std::move(generated);
   return d;
 }
 
@@ -272,6 +286,14 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
   Desired desired;
   try {
     desired = desired_state(es, spec);
+  } catch (const PolicyRefused& e) {
+    // Terminal until the ExternalSecret, its generator or the flags change.
+    spdlog::warn("controller: externalsecret {}/{}: {}", ns, name, e.what());
+    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+    set_status(es, "False", "SecretSyncedError",
+               std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
+    if (observer_.on_sync) observer_.on_sync(ns, name, true);
+    return result;
   } catch (const std::exception& e) {
     spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgGetData, e.what());
     kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
@@ -288,8 +310,10 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
       result.wrote_secret = write_secret(es, spec, desired, existing);
       binding = spec.target_name;
     } catch (const std::exception& e) {
-      spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, e.what());
-      kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+      // The API server may quote a rendered value it refuses (a label, say).
+      std::string why = redact(one_line(e.what()), secrets_of(desired.data, desired.generated));
+      spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, why);
+      kube::record_event(kube_, es, {"Warning", "UpdateFailed", why}, clock_);
       set_status(es, "False", "SecretSyncedError", kMsgUpdate, false, "");
       if (observer_.on_sync) observer_.on_sync(ns, name, true);
       result.error = true;

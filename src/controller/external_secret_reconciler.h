@@ -53,6 +53,7 @@ class ExternalSecretReconciler {
     std::map<std::string, std::string> annotations;
     std::string type;
     TimePoint token_expires;
+    std::map<std::string, Secret> generated;  // what the generators gave, for redaction
   };
   Desired desired_state(const nlohmann::json& es, const ExternalSecretSpec& spec);
   // Returns true when the Secret was created or changed.

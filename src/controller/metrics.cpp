@@ -381,9 +381,10 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& r)
       status_condition(r.gauge("externalsecret_status_condition",
                                "The status condition of a specific External Secret",
                                {"name", "namespace", "condition", "status"})),
-      token_expiry_seconds(r.gauge("ecrhelm_ecr_token_expiry_seconds",
-                                   "Unix time at which the cached ECR token of an identity expires",
-                                   {"identity"})),
+      token_expiry_seconds(
+          r.gauge("ecrhelm_ecr_token_expiry_seconds",
+                  "Unix time at which the ECR token a generator was last served expires",
+                  {"namespace", "generator_kind", "generator"})),
       aws_calls_total(r.counter("ecrhelm_aws_calls_total",
                                 "AWS API calls made, by service and operation",
                                 {"service", "operation"})),

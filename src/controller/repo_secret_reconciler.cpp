@@ -1,5 +1,6 @@
 #include "controller/repo_secret_reconciler.h"
 
+#include <fnmatch.h>
 #include <spdlog/spdlog.h>
 
 #include "aws/ecr_login.h"
@@ -23,9 +24,17 @@ std::string host_of(std::string url) {
 
 }  // namespace
 
+bool RolePolicy::allowed(const std::string& role_arn) const {
+  if (allow_any) return true;
+  for (const auto& p : patterns) {
+    if (::fnmatch(p.c_str(), role_arn.c_str(), 0) == 0) return true;
+  }
+  return false;
+}
+
 RepoSecretReconciler::RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
-                                           const Env& env, const Clock& clock)
-    : kube_(kube), generator_(generator), env_(env), clock_(clock) {}
+                                           const Env& env, const Clock& clock, RolePolicy roles)
+    : kube_(kube), generator_(generator), env_(env), clock_(clock), roles_(std::move(roles)) {}
 
 RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
   std::string ns = kube::meta_string(secret, "namespace");
@@ -50,11 +59,18 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
     EcrGeneratorSpec spec;
     spec.region = target->region;
     spec.role = annotations[kRoleAnnotation];
+    if (!spec.role.empty() && !roles_.allowed(spec.role)) {
+      throw PolicyRefused(fmt::format(
+          "secret {}/{}: the role in annotation {} is not allowed; the controller assumes "
+          "annotated roles only with --allow-role-arn-annotations or when one of "
+          "--allowed-role-arns matches",
+          ns, name, kRoleAnnotation));
+    }
     if (target->is_public) spec.scope = "public";
     std::string registry_id = annotations[kRegistryIdAnnotation].empty()
                                   ? target->registry_id
                                   : annotations[kRegistryIdAnnotation];
-    GeneratedData g = generator_.generate(spec, ns, registry_id);
+    GeneratedData g = generator_.generate(spec, ns, registry_id, {ns, "Secret", name});
 
     bool same = data.count("username") && data.at("username") == g.data.at("username") &&
                 data.count("password") && data.at("password") == g.data.at("password") &&
@@ -76,6 +92,10 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(g.expires - clock_.now());
     result.requeue_after = std::max<std::chrono::milliseconds>(left / 2, kMinRequeue);
+  } catch (const PolicyRefused& e) {
+    // Waits for the secret or the flags to change (and the periodic resync).
+    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
+    kube::record_event(kube_, secret, {"Warning", "NotAllowed", e.what()}, clock_);
   } catch (const std::exception& e) {
     spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
     kube::record_event(kube_, secret, {"Warning", "UpdateFailed", e.what()}, clock_);

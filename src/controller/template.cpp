@@ -155,14 +155,14 @@ class Executor {
           one(Value::owned(it.key()), val.child(it.value()));
         }
       } else if (j.is_number_integer()) {
-        if (p.decl.size() > 1) fail(fmt::format("can't use {} to iterate over more than one variable", format_value(j)));
+        if (p.decl.size() > 1) fail(fmt::format("can't use {} to iterate over more than one variable", describe_value(j)));
         for (std::int64_t i = 0; i < j.get<std::int64_t>(); ++i) {
           ran = true;
           Value v = Value::owned(i);
           one(v, v);
         }
       } else if (!j.is_null()) {
-        fail(fmt::format("range can't iterate over {}", format_value(j)));
+        fail(fmt::format("range can't iterate over {}", describe_value(j)));
       }
     } catch (const BreakSignal&) {
       vars_.resize(mark);

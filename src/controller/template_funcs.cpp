@@ -701,7 +701,7 @@ bool eq2(const json& a, const json& b) {
     case Cmp::kBool: return a.get<bool>() == b.get<bool>();
     default:
       if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
-      throw FuncError(fmt::format("non-comparable types {}: {}, {}: {}", strval(a), go_type_name(a), go_type_name(b), strval(b)));
+      throw FuncError(fmt::format("non-comparable types {}, {}", describe_value(a), describe_value(b)));
   }
 }
 
@@ -731,7 +731,7 @@ Value fn_index(Args& a, Budget&) {
       if (!i.is_number_integer()) throw FuncError(fmt::format("cannot index slice/array with type {}", go_type_name(i)));
       std::int64_t x = i.get<std::int64_t>();
       std::size_t len = j.is_array() ? j.size() : j.get_ref<const std::string&>().size();
-      if (x < 0 || static_cast<std::uint64_t>(x) >= len) throw FuncError(fmt::format("index out of range: {}", x));
+      if (x < 0 || static_cast<std::uint64_t>(x) >= len) throw FuncError(fmt::format("index out of range for {}", describe_value(j)));
       if (j.is_array()) item = item.child(j[static_cast<std::size_t>(x)]);
       else item = Value::owned(static_cast<unsigned char>(j.get_ref<const std::string&>()[static_cast<std::size_t>(x)]));
     } else if (j.is_object()) {
@@ -1105,6 +1105,14 @@ std::string format_float(double d) {
   int exp = 0;
   shortest_digits(d, &digits, &exp);
   return exp < -4 || exp >= 21 || (exp >= 6 && true) ? float_e_or_f(d, 'e') : float_e_or_f(d, 'f');
+}
+
+std::string describe_value(const json& j) {
+  if (j.is_string()) return fmt::format("string of {} bytes", j.get_ref<const std::string&>().size());
+  if (j.is_array()) return fmt::format("{} of {} elements", go_type_name(j), j.size());
+  if (j.is_object()) return fmt::format("{} of {} entries", go_type_name(j), j.size());
+  if (j.is_null()) return "nil";
+  return go_type_name(j);  // numbers and bools: the type only
 }
 
 std::string format_value(const json& j) {

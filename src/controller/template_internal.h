@@ -134,6 +134,9 @@ bool truth(const json& j);  // Go's truthiness (isTrue)
 const char* go_type_name(const json& j);
 std::string go_quote(std::string_view s);   // strconv.Quote
 std::string format_value(const json& j);    // fmt's %v
+// What a data value is, never what it holds ("string of 23 bytes"): errors
+// quote this, because the data holds secrets (ECR passwords).
+std::string describe_value(const json& j);
 std::string format_float(double d);         // fmt's %v of a float64
 
 }  // namespace ecrhelm::controller::template_detail

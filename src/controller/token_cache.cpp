@@ -84,13 +84,4 @@ TokenCacheStats TokenCache::stats() const {
   return stats_;
 }
 
-std::map<std::string, TimePoint> TokenCache::expiries() const {
-  std::lock_guard lock(mu_);
-  std::map<std::string, TimePoint> out;
-  for (const auto& [k, s] : slots_) {
-    if (s.token) out.emplace(k, s.token->token.expires_at);
-  }
-  return out;
-}
-
 }  // namespace ecrhelm::controller

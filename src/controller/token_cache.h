@@ -49,8 +49,6 @@ class TokenCache {
   std::shared_ptr<const CachedToken> get(const std::string& identity, const Fetch& fetch);
   void invalidate(const std::string& identity);
   TokenCacheStats stats() const;
-  // Every identity with its token's expiry (metrics).
-  std::map<std::string, TimePoint> expiries() const;
 
  private:
   struct Slot {

@@ -2,9 +2,9 @@
 // user runs it. Covers whoami (static keys, web identity), token, login,
 // the credential helper, IAM-checked least privilege, and secret hygiene.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <httplib.h>
 
@@ -59,7 +59,7 @@ std::string slurp(const std::string& path) {
 }
 
 int file_mode(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return -1;
   return int(st.st_mode & 0777);
 }
@@ -138,9 +138,9 @@ TEST_F(AwsFlowTest, TokenPrintsThePasswordLikeGetLoginPassword) {
 
 TEST_F(AwsFlowTest, TokenMatchesTheAwsCliPeer) {
   auto env = key_env();
-  auto peer = run_program({"aws", "--endpoint-url", moto_->url(), "--region", "us-east-1", "ecr",
-                           "get-login-password"},
-                          env);
+  auto peer = run_program(
+      {"aws", "--endpoint-url", moto_->url(), "--region", "us-east-1", "ecr", "get-login-password"},
+      env);
   if (peer.exit_code != 0) GTEST_SKIP() << "aws CLI not usable: " << peer.err;
   auto ours = run_ecrhelm({"token"}, env);
   ASSERT_EQ(ours.exit_code, 0) << ours.err;
@@ -212,7 +212,8 @@ TEST_F(AwsFlowTest, LoginRefusesToOverwriteAMalformedConfig) {
 }
 
 TEST_F(AwsFlowTest, CredentialHelperGetAnswersWithTheProtocolJson) {
-  auto r = run_ecrhelm({"credential-helper", "get"}, key_env(), std::string("https://") + kRegistry);
+  auto r =
+      run_ecrhelm({"credential-helper", "get"}, key_env(), std::string("https://") + kRegistry);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["Username"], "AWS");
@@ -353,28 +354,9 @@ class IamCheckedTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     moto_ = new MotoServer(/*initial_no_auth=*/3);
-    std::string script = R"PY(
-import boto3, json, sys
-iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
-                   aws_access_key_id="AKIDSETUP", aws_secret_access_key="setup")
-iam.create_user(UserName="ecr-reader")
-policy = json.loads(sys.argv[2])
-iam.put_user_policy(UserName="ecr-reader", PolicyName="ecr-read", PolicyDocument=json.dumps(policy))
-k = iam.create_access_key(UserName="ecr-reader")["AccessKey"]
-print(k["AccessKeyId"], k["SecretAccessKey"])
-)PY";
-    // The seed's policy, with the placeholders filled in.
-    std::string policy = R"({"Version":"2012-10-17","Statement":[
-      {"Effect":"Allow","Action":["ecr:GetAuthorizationToken"],"Resource":"*"},
-      {"Effect":"Allow","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer",
-        "ecr:BatchCheckLayerAvailability"],
-       "Resource":"arn:aws:ecr:us-east-1:123456789012:repository/charts"}]})";
-    auto r = run_program({"python3", "-c", script, moto_->url(), policy}, {});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    auto sp = r.out.find(' ');
-    key_id_ = r.out.substr(0, sp);
-    secret_ = r.out.substr(sp + 1);
-    while (!secret_.empty() && (secret_.back() == '\n' || secret_.back() == '\r')) secret_.pop_back();
+    AccessKey k = moto_->create_iam_user("ecr-reader", kSeedReadPolicy);
+    key_id_ = k.id;
+    secret_ = k.secret;
   }
   static void TearDownTestSuite() {
     delete moto_;
@@ -412,6 +394,34 @@ TEST_F(IamCheckedTest, WrongSecretIsRejectedClearly) {
   EXPECT_NE(r.err.find("GetAuthorizationToken"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find(wrong), std::string::npos);
   EXPECT_EQ(r.out, "");
+}
+
+// The credential helper's file cache is keyed by all of the credential
+// material: a token cached for the right secret key is not served to a caller
+// with the same key id and another secret (ECR sees that caller and says no).
+TEST_F(IamCheckedTest, TheFileCacheServesNoTokenToAnotherSecretKey) {
+  EcrExpiryProxy proxy(*moto_, 12);
+  auto with = [&](const std::string& secret) {
+    auto e = env(secret);
+    e["AWS_ENDPOINT_URL"] = proxy.url();
+    e["ECRHELM_CACHE_DIR"] = home_.file("cache");
+    return e;
+  };
+  auto ok = run_ecrhelm({"credential-helper", "get"}, with(secret_), kRegistry);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find(kMotoPassword), std::string::npos);
+  ASSERT_EQ(run_ecrhelm({"credential-helper", "get"}, with(secret_), kRegistry).exit_code, 0);
+  EXPECT_EQ(proxy.calls("GetAuthorizationToken"), 1);  // the second came from the cache
+  std::string wrong = "WRONGSECRET-filecache-leakcheck";
+  auto bad = run_ecrhelm({"credential-helper", "get"}, with(wrong), kRegistry);
+  EXPECT_NE(bad.exit_code, 0) << bad.out;
+  EXPECT_EQ(bad.out.find(kMotoPassword), std::string::npos);
+  // The protocol's error channel is stdout.
+  EXPECT_NE(bad.out.find("SignatureDoesNotMatch"), std::string::npos) << bad.out;
+  EXPECT_EQ(proxy.calls("GetAuthorizationToken"), 2);
+  std::string cache = read_file(home_.file("cache/ecr-tokens.json"), "cache");
+  for (const std::string& s : {key_id_, secret_, wrong})
+    EXPECT_EQ(cache.find(s), std::string::npos);
 }
 
 }  // namespace

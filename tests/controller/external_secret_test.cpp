@@ -365,5 +365,34 @@ TEST_F(ControllerTest, AnEditBySomeoneElseMeanwhileIsNotLost) {
   EXPECT_EQ(data_of(s, "password"), kMotoPassword);
 }
 
+// Annotation mode assumes an annotated role only when the allow-list says so;
+// a refused one is a Warning event and no write (moto assumes any role here).
+TEST_F(ControllerTest, AnnotatedRolesOutsideTheAllowListAreRefusedWithAnEvent) {
+  auto with_role = [&](const std::string& name, const std::string& role) {
+    json s = argocd_repo_secret(ns(), name);
+    s["metadata"]["labels"][kManagedLabel] = "true";
+    if (!role.empty()) s["metadata"]["annotations"][kRoleAnnotation] = role;
+    kube_->create(kube::resources::kSecrets, ns(), s);
+  };
+  with_role("outside", "arn:aws:iam::123456789012:role/admin");
+  with_role("inside", "arn:aws:iam::123456789012:role/argocd-team-a");
+  repos_ = std::make_unique<RepoSecretReconciler>(
+      *kube_, *generator_, env_, SystemClock::instance(),
+      RolePolicy{false, {"arn:aws:iam::123456789012:role/argocd-*"}});
+  start_controller();
+  ASSERT_TRUE(
+      eventually([&] { return data_of(get_secret("inside"), "password") == kMotoPassword; }));
+  kube::ListOptions lo;
+  lo.field_selector = "involvedObject.name=outside,reason=NotAllowed";
+  ASSERT_TRUE(
+      eventually([&] { return !kube_->list(kube::resources::kEvents, ns(), lo).items.empty(); }));
+  std::string msg = kube_->list(kube::resources::kEvents, ns(), lo).items[0].value("message", "");
+  EXPECT_NE(msg.find("--allowed-role-arns"), std::string::npos) << msg;
+  EXPECT_EQ(data_of(get_secret("outside"), "password"), "expired-token");
+  // With no allow-list at all (the default) even the argocd-* role is refused.
+  EXPECT_FALSE(RolePolicy{}.allowed("arn:aws:iam::123456789012:role/argocd-team-a"));
+  EXPECT_TRUE((RolePolicy{true, {}}.allowed("arn:aws:iam::123456789012:role/admin")));
+}
+
 }  // namespace
 }  // namespace ecrhelm::controller

@@ -92,5 +92,57 @@ TEST(TemplateEso, MissingKeysUnknownFunctionsAndSyntaxAreErrorsNotCrashes) {
   EXPECT_NE(error_of("{{ range .list }}{{ range $.list }}{{ \"x\" | repeat 1000000 }}{{ end }}{{ end }}"), "no error");
 }
 
+// Every error that can come from the data names the template key, the
+// position and the function, and describes a value by its type and size,
+// never by its content (status messages and Events are readable by anyone
+// who may read ExternalSecrets).
+TEST(TemplateEso, ErrorsFromTheDataNeverQuoteIt) {
+  const std::string pw = "ECR-PASSWORD-leak-check-0123456789";
+  const json data = {{"password", pw}, {"list", {pw}}, {"map", {{"k", pw}}}};
+  const char* templates[] = {
+      "{{ range .password }}x{{ end }}",
+      "{{ range $i, $v := len .password }}{{ end }}",
+      "{{ eq .list .list }}",
+      "{{ eq .map .password }}",
+      "{{ ne .map .map }}",
+      "{{ lt .password 1 }}",
+      "{{ lt .map .map }}",
+      "{{ index .password 99 }}",
+      "{{ index .list 5 }}",
+      "{{ index .password \"k\" }}",
+      "{{ index .map 1 }}",
+      "{{ index .map.k 100 }}",
+      "{{ len 3 }}",
+      "{{ .password.field }}",
+      "{{ .map.k.x }}",
+      "{{ with $x := .password }}{{ $x.y }}{{ end }}",
+      "{{ repeat -1 .password }}",
+      "{{ .password | repeat 100000000 }}",
+      "{{ .password | printf \"%s\" | index 0 }}",
+      "{{ trunc .password 3 }}",
+      "{{ indent .password .password }}",
+      "{{ .map.nokey }}",
+      "{{ index .map \"nokey\" | len }}",
+  };
+  for (const char* text : templates) {
+    try {
+      std::string out = render_template("password", text, data);
+      ADD_FAILURE() << text << " rendered without an error";
+    } catch (const TemplateError& e) {
+      std::string msg = e.what();
+      EXPECT_EQ(msg.find(pw.substr(0, 12)), std::string::npos) << text << ": " << msg;
+      EXPECT_EQ(msg.find("template: password:1:"), 0u) << text << ": " << msg;
+    }
+  }
+  std::string range_error;
+  try {
+    render_template("password", "{{ range .password }}x{{ end }}", data);
+  } catch (const TemplateError& e) {
+    range_error = e.what();
+  }
+  EXPECT_NE(range_error.find("range can't iterate over string of 34 bytes"), std::string::npos)
+      << range_error;
+}
+
 }  // namespace
 }  // namespace ecrhelm::controller

@@ -9,8 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -138,6 +141,54 @@ MotoServer::MotoServer(int initial_no_auth) {
     proc_.reset();
   }
   throw std::runtime_error("moto_server did not start; is it installed (scripts/install-deps.sh)?");
+}
+
+const char* const kSeedReadPolicy = R"({"Version":"2012-10-17","Statement":[
+  {"Effect":"Allow","Action":["ecr:GetAuthorizationToken"],"Resource":"*"},
+  {"Effect":"Allow","Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer",
+    "ecr:BatchCheckLayerAvailability"],
+   "Resource":"arn:aws:ecr:us-east-1:123456789012:repository/charts"}]})";
+
+AccessKey MotoServer::create_iam_user(const std::string& name, const std::string& policy) const {
+  static const char* kScript = R"PY(
+import boto3, json, sys
+iam = boto3.client("iam", endpoint_url=sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="AKIDSETUP", aws_secret_access_key="setup")
+iam.create_user(UserName=sys.argv[2])
+iam.put_user_policy(UserName=sys.argv[2], PolicyName="policy", PolicyDocument=sys.argv[3])
+k = iam.create_access_key(UserName=sys.argv[2])["AccessKey"]
+print(k["AccessKeyId"], k["SecretAccessKey"])
+)PY";
+  auto r = run_program({"python3", "-c", kScript, url(), name, policy}, {});
+  if (r.exit_code != 0) throw std::runtime_error("creating IAM user " + name + " in moto failed");
+  auto sp = r.out.find(' ');
+  AccessKey k{r.out.substr(0, sp), r.out.substr(sp + 1)};
+  while (!k.secret.empty() && (k.secret.back() == '\n' || k.secret.back() == '\r'))
+    k.secret.pop_back();
+  return k;
+}
+
+EcrExpiryProxy::EcrExpiryProxy(const MotoServer& moto, double hours) {
+  std::string port_file = dir_.file("port");
+  proc_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{
+          "python3", std::string(ECRHELM_SOURCE_DIR) + "/scripts/testbed/ecr-expiry-proxy.py",
+          "--upstream-port", std::to_string(moto.port()), "--port-file", port_file, "--hours",
+          std::to_string(hours)},
+      std::map<std::string, std::string>{}, dir_.file("proxy.log"));
+  for (int i = 0; i < 300 && port_ == 0; ++i) {
+    std::ifstream in(port_file);
+    if (!(in >> port_)) port_ = 0;
+    if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (port_ == 0 || !wait_for_port(port_, std::chrono::seconds(10)))
+    throw std::runtime_error("ecr-expiry-proxy.py did not start (see " + dir_.path() + ")");
+}
+
+int EcrExpiryProxy::calls(const std::string& action) const {
+  auto r = run_program({"curl", "-fsS", url() + "/_proxy/stats"}, {});
+  if (r.exit_code != 0) throw std::runtime_error("ecr-expiry-proxy.py stats failed");
+  return nlohmann::json::parse(r.out).value(action, 0);
 }
 
 RunResult run_program(const std::vector<std::string>& argv,

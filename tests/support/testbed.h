@@ -51,11 +51,22 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
+struct AccessKey {
+  std::string id;
+  std::string secret;
+};
+
+// The seed's ECR read policy, its placeholders filled for 123456789012/us-east-1/charts.
+extern const char* const kSeedReadPolicy;
+
 // moto_server on a free loopback port. initial_no_auth > 0 turns signature and
 // IAM checks on after that many free calls (see TESTBED.md).
 class MotoServer {
  public:
   explicit MotoServer(int initial_no_auth = 0);
+  // An IAM user with `policy` inline and one access key (3 calls: run it
+  // within the free ones when checks are on).
+  AccessKey create_iam_user(const std::string& name, const std::string& policy) const;
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }
   // An environment for `ecrhelm` isolated from the machine: HOME = `home`, no
@@ -65,6 +76,21 @@ class MotoServer {
  private:
   TempDir dir_;
   int port_;
+  std::unique_ptr<ChildProcess> proc_;
+};
+
+// scripts/testbed/ecr-expiry-proxy.py in front of a moto_server: ECR tokens
+// that expire `hours` from their issue, as ECR's do, and call counts.
+class EcrExpiryProxy {
+ public:
+  EcrExpiryProxy(const MotoServer& moto, double hours = 12);
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Calls forwarded with this action (X-Amz-Target or Action=).
+  int calls(const std::string& action) const;
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
   std::unique_ptr<ChildProcess> proc_;
 };
 
