@@ -7,6 +7,8 @@ CMAKE_GEN  := -G Ninja
 # is), so a fresh clone on a machine that built before compiles in seconds.
 export CCACHE_DIR     ?= $(if $(filter 0,$(shell id -u)),/var/cache/ecrhelm/ccache,$(HOME)/.cache/ecrhelm-ccache)
 export CCACHE_MAXSIZE ?= 8G
+# Paths relative to the checkout: clones in other folders (CI's, worktrees) share hits.
+export CCACHE_BASEDIR ?= $(CURDIR)
 # Lets ccache cache the test objects built with the precompiled header.
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
