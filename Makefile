@@ -24,7 +24,7 @@ testbed: deps
 	scripts/testbed/build-kube-apiserver.sh
 
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: the gcc build (warnings are errors there too, and `make demo`
@@ -46,7 +46,7 @@ test-unit: build
 # The clang build with ASan+UBSan, tests and coverage-instrumented fuzz targets.
 build-sanitize: deps
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
+	  -DECRHELM_WERROR=ON -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -60,7 +60,10 @@ fuzz: build-sanitize
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
-demo: build
+# Builds only the binary the demo runs (not every test).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
+	cmake --build $(BUILD) -j $(JOBS) --target ecrhelm
 	scripts/demo.sh $(BUILD)/ecrhelm
 
 bench: deps
