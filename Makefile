@@ -11,7 +11,7 @@ export CCACHE_MAXSIZE ?= 8G
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps testbed build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean
+.PHONY: all deps testbed build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean release deb test-packaging
 
 all: build
 
@@ -65,6 +65,22 @@ demo: deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS) --target ecrhelm
 	scripts/demo.sh $(BUILD)/ecrhelm
+
+# A packager's build: Release, no tests, warnings not errors (the default), then
+# the man pages and completions (target docs, part of the default build).
+RELEASE_BUILD ?= build-release
+release: deps
+	cmake -S . -B $(RELEASE_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
+# ecrhelm_VERSION_ARCH.deb from the release build (dpkg-deb), checked with
+# dpkg-deb -c and lintian when installed.
+deb: release
+	scripts/make-deb.sh $(RELEASE_BUILD)
+
+# Help/man/completion and chart tests (helm lint/template; helm install on the kube test bed).
+test-packaging: build testbed
+	cd $(BUILD) && ctest --output-on-failure -L packaging
 
 bench: deps
 	cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF -DECRHELM_BENCH=ON
