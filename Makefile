@@ -13,7 +13,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps testbed build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean
+.PHONY: all deps testbed build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean release deb test-packaging
 
 all: build
 
@@ -26,7 +26,7 @@ testbed: deps
 	scripts/testbed/build-kube-apiserver.sh
 
 build: deps
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Every test: the gcc build (warnings are errors there too, and `make demo`
@@ -48,7 +48,7 @@ test-unit: build
 # The clang build with ASan+UBSan, tests and coverage-instrumented fuzz targets.
 build-sanitize: deps
 	CC=clang-14 CXX=clang++-14 cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
-	  -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
+	  -DECRHELM_WERROR=ON -DECRHELM_SANITIZE=ON -DECRHELM_FUZZ=ON
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -62,8 +62,27 @@ fuzz: build-sanitize
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
-demo: build
+# Builds only the binary the demo runs (not every test).
+demo: deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
+	cmake --build $(BUILD) -j $(JOBS) --target ecrhelm
 	scripts/demo.sh $(BUILD)/ecrhelm
+
+# A packager's build: Release, no tests, warnings not errors (the default), then
+# the man pages and completions (target docs, part of the default build).
+RELEASE_BUILD ?= build-release
+release: deps
+	cmake -S . -B $(RELEASE_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+
+# ecrhelm_VERSION_ARCH.deb from the release build (dpkg-deb), checked with
+# dpkg-deb -c and lintian when installed.
+deb: release
+	scripts/make-deb.sh $(RELEASE_BUILD)
+
+# Help/man/completion and chart tests (helm lint/template; helm install on the kube test bed).
+test-packaging: build testbed
+	cd $(BUILD) && ctest --output-on-failure -L packaging
 
 bench: deps
 	cmake -S . -B build-bench $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF -DECRHELM_BENCH=ON

@@ -44,8 +44,16 @@ std::vector<std::string_view> normalized_segments(std::string_view path) {
 std::string host_header_for(const http::Url& url) {
   bool default_port =
       (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
-  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  if (!default_port) host += ":" + std::to_string(url.port);
+  // Appended piece by piece: GCC 12 reports a false -Wrestrict at -O2/-O3 for
+  // `"[" + s + "]"` (the inlined insert at position 0 of a temporary; GCC bug 105329).
+  std::string host;
+  if (url.host.find(':') != std::string::npos) {  // an IPv6 literal
+    host.reserve(url.host.size() + 2);
+    host.append(1, '[').append(url.host).append(1, ']');
+  } else {
+    host = url.host;
+  }
+  if (!default_port) host.append(1, ':').append(std::to_string(url.port));
   return host;
 }
 

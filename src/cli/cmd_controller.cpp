@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "aws/chain.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "controller/controller.h"
 #include "controller/ecr_generator.h"
@@ -90,6 +91,14 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                   "one of these globs, e.g. 'arn:aws:iam::123456789012:role/argocd-*' "
                   "(repeatable or comma-separated)")
       ->delimiter(',');
+  set_examples(
+      sub,
+      {{"ecrhelm controller --namespace argocd --leader-elect", "in the cluster (charts/ecrhelm)"},
+       {"ecrhelm controller --kubeconfig ~/.kube/config --context dev --metrics-bind-address 0 -v",
+        "from a laptop"},
+       {"ecrhelm controller --default-credentials-namespaces argocd --allowed-role-arns "
+        "'arn:aws:iam::123456789012:role/argocd-*'",
+        "multi-tenant"}});
   return {
       sub, [&g, opts]() {
         Runtime rt(g);

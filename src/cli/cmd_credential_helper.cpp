@@ -4,13 +4,14 @@
 // no stored password. Tokens come from the file cache while in their first
 // half of life.
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <iterator>
 
 #include "aws/ecr_login.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -27,7 +28,8 @@ std::string read_stdin() {
   char buf[4096];
   while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
     in.append(buf, size_t(std::cin.gcount()));
-    if (in.size() > kMaxStdin) throw ecrhelm::Error(ErrorKind::kInvalidInput, "credential helper input is too large");
+    if (in.size() > kMaxStdin)
+      throw ecrhelm::Error(ErrorKind::kInvalidInput, "credential helper input is too large");
   }
   return in;
 }
@@ -45,7 +47,8 @@ int helper_get(Runtime& rt, bool use_cache) {
     cache = std::make_unique<aws::TokenFileCache>(aws::TokenFileCache::default_path(rt.env()));
   aws::EcrTokenSource source(rt.providers(), {rt.flags().profile}, std::move(cache));
   aws::AuthorizationToken tok = source.token(*target);
-  nlohmann::json j = {{"ServerURL", server}, {"Username", tok.username}, {"Secret", tok.password.reveal()}};
+  nlohmann::json j = {
+      {"ServerURL", server}, {"Username", tok.username}, {"Secret", tok.password.reveal()}};
   std::cout << j.dump() << "\n";
   return 0;
 }
@@ -85,12 +88,17 @@ Command add_credential_helper(CLI::App& app, GlobalFlags& g) {
   };
   auto opts = std::make_shared<Opts>();
   auto* sub = app.add_subcommand(
-      "credential-helper",
-      "Docker credential-helper protocol (also as docker-credential-ecrhelm)");
+      "credential-helper", "Docker credential-helper protocol (also as docker-credential-ecrhelm)");
   sub->add_option("action", opts->action, "get, list, store or erase")
       ->required()
       ->check(CLI::IsMember({"get", "list", "store", "erase"}));
   sub->add_flag("--no-cache", opts->no_cache, "always ask ECR (no token file cache)");
+  set_examples(
+      sub,
+      {{"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | ecrhelm credential-helper get", ""},
+       {"ecrhelm credential-helper list", ""},
+       {"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get",
+        "the same, through the link"}});
   return {sub, [&g, opts]() { return run_credential_helper(opts->action, g, !opts->no_cache); }};
 }
 

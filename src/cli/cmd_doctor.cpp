@@ -21,6 +21,7 @@
 #include "aws/ecr_login.h"
 #include "aws/sts.h"
 #include "cli/doctor_report.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "controller/argocd_repos.h"
 #include "controller/eso_types.h"
@@ -947,6 +948,14 @@ Command add_doctor(CLI::App& app, GlobalFlags& g) {
       ->check(CLI::ExistingFile);
   sub->add_flag("--insecure-skip-tls-verify", o->insecure,
                 "do not verify the registry's certificate");
+  set_examples(sub,
+               {{"ecrhelm doctor", "the local AWS identity"},
+                {"ecrhelm doctor --role-arn arn:aws:iam::123456789012:role/argocd-repo-server-ecr "
+                 "--service-account argocd-repo-server --deployment argocd-repo-server",
+                 "IRSA wiring"},
+                {"ecrhelm doctor --chart "
+                 "oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo -o json",
+                 "down to the chart"}});
   return {sub, [&g, o]() {
             Runtime rt(g);
             DoctorReport report = Doctor(rt, *o).run();

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "aws/ecr_login.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "oci/registry_config.h"
 #include "util/error.h"
@@ -34,6 +35,13 @@ Command add_login(CLI::App& app, GlobalFlags& g) {
   sub->add_option("--registry-config", opts->registry_config,
                   "Helm registry config path (default: $HELM_REGISTRY_CONFIG or "
                   "~/.config/helm/registry/config.json)");
+  set_examples(
+      sub,
+      {{"ecrhelm login 123456789012.dkr.ecr.us-west-2.amazonaws.com", "Helm's registry config"},
+       {"ecrhelm login --region us-west-2 --helm --docker", "both configs, your own registry"},
+       {"ecrhelm login 123456789012.dkr.ecr.us-west-2.amazonaws.com --docker "
+        "--use-credential-helper",
+        "credHelpers, no password"}});
   return {sub, [&g, opts]() {
             Runtime rt(g);
             bool helm = opts->helm || !opts->docker;
@@ -42,8 +50,9 @@ Command add_login(CLI::App& app, GlobalFlags& g) {
             std::vector<std::string> written;
             if (opts->docker && opts->use_helper) {
               if (host.empty()) {
-                throw ecrhelm::Error(ErrorKind::kInvalidInput,
-                            "--use-credential-helper needs the registry host as an argument");
+                throw ecrhelm::Error(
+                    ErrorKind::kInvalidInput,
+                    "--use-credential-helper needs the registry host as an argument");
               }
               std::string path = oci::docker_config_path(rt.env());
               oci::store_cred_helper(path, host, "ecrhelm");

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "aws/iam_policy.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "cli/yaml_output.h"
 
@@ -56,6 +57,25 @@ Command add_policy(CLI::App& app, GlobalFlags&) {
   trust->add_option("-o,--output", opts->output, "json or yaml")
       ->check(output_formats({"json", "yaml"}));
 
+  set_examples(
+      read,
+      {{"ecrhelm policy read --account 123456789012 --region us-west-2 --repository charts/demo",
+        ""},
+       {"ecrhelm policy read --account 123456789012 --region cn-north-1 -o yaml",
+        "aws-cn partition"}});
+  set_examples(trust,
+               {{"ecrhelm policy trust --account 123456789012 --region us-west-2 --oidc-id "
+                 "EXAMPLED539D4633E53DE1B71EXAMPLE --namespace argocd",
+                 ""},
+                {"ecrhelm policy trust --account 123456789012 --region us-west-2 --issuer-url "
+                 "https://oidc.example.com --namespace argocd --service-account argocd-repo-server",
+                 "a cluster outside EKS"}});
+  set_examples(
+      sub,
+      {{"ecrhelm policy read --account 123456789012 --region us-west-2 > read-policy.json", ""},
+       {"ecrhelm policy trust --account 123456789012 --region us-west-2 --oidc-id "
+        "EXAMPLED539D4633E53DE1B71EXAMPLE --namespace argocd > trust-policy.json",
+        ""}});
   return {sub, [opts, read]() {
             if (read->parsed()) {
               print(aws::ecr_read_policy(opts->read), opts->output);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "cli/help.h"
 #include "cli/registry_session.h"
 #include "oci/chart_archive.h"
 #include "util/error.h"
@@ -34,6 +35,15 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
                   "with --untar: folder to extract into (default .)");
   sub->add_flag("--prov", o->pull.prov, "also fetch the provenance file");
   add_registry_flags(sub, o->reg);
+  set_examples(
+      sub,
+      {{"ecrhelm pull oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo --version "
+        "'^1.2'",
+        "highest 1.x"},
+       {"ecrhelm pull 123456789012.dkr.ecr.us-west-2.amazonaws.com/charts --chart demo --version "
+        "1.2.3 --untar",
+        "Argo CD's form"},
+       {"ecrhelm pull oci://localhost:5000/charts/demo:0.1.0 --plain-http -d /tmp/charts", ""}});
   return {sub, [&g, o]() {
             return run_registry_command([&] {
               Runtime rt(g);
@@ -96,6 +106,9 @@ Command add_tags(CLI::App& app, GlobalFlags& g) {
   sub->add_option("-o,--output", o->output, "text or json")
       ->check(output_formats({"text", "json"}));
   add_registry_flags(sub, o->reg);
+  set_examples(sub,
+               {{"ecrhelm tags oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo", ""},
+                {"ecrhelm tags oci://localhost:5000/charts/demo --plain-http -o json", ""}});
   return {sub, [&g, o]() {
             return run_registry_command([&] {
               Runtime rt(g);
@@ -127,6 +140,13 @@ Command add_show(CLI::App& app, GlobalFlags& g) {
   sub->add_option("ref", o->ref, "oci://HOST/REPO/CHART[:TAG]")->required();
   sub->add_option("--version", o->version, "exact version or constraint");
   add_registry_flags(sub, o->reg);
+  set_examples(
+      sub,
+      {{"ecrhelm show chart oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo "
+        "--version '~1.2'",
+        ""},
+       {"ecrhelm show values oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo:1.2.3",
+        ""}});
   return {sub, [&g, o]() {
             return run_registry_command([&] {
               Runtime rt(g);

@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "cli/yaml_output.h"
 #include "controller/argocd_repos.h"
@@ -32,6 +33,9 @@ Command add_repos(CLI::App& app, GlobalFlags& g) {
   sub->add_option("--context", opts->context, "kubeconfig context");
   sub->add_option("-o,--output", opts->output, "table, wide, json or yaml")
       ->check(output_formats({"table", "wide", "json", "yaml"}));
+  set_examples(sub, {{"ecrhelm repos", "Argo CD's repository secrets in argocd"},
+                     {"ecrhelm repos -n argocd -o wide", "with the password's writer"},
+                     {"ecrhelm repos --context prod -o json", ""}});
   return {sub, [&g, opts]() {
             Runtime rt(g);
             kube::ConfigOptions co;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "aws/ecr_login.h"
+#include "cli/help.h"
 #include "cli/runtime.h"
 
 namespace ecrhelm::cli {
@@ -18,13 +19,20 @@ Command add_token(CLI::App& app, GlobalFlags& g) {
     bool is_public = false;
   };
   auto opts = std::make_shared<Opts>();
-  auto* sub = app.add_subcommand("token", "print an ECR password (like aws ecr get-login-password)");
+  auto* sub =
+      app.add_subcommand("token", "print an ECR password (like aws ecr get-login-password)");
   sub->add_option("--region", opts->region, "ECR region (default: AWS_REGION or the profile's)");
-  sub->add_option("--registry", opts->registry,
-                  "registry host ACCOUNT.dkr.ecr.REGION.amazonaws.com (region and account from it)");
+  sub->add_option(
+      "--registry", opts->registry,
+      "registry host ACCOUNT.dkr.ecr.REGION.amazonaws.com (region and account from it)");
   sub->add_flag("--public", opts->is_public, "ECR Public (public.ecr.aws, us-east-1)");
   sub->add_option("-o,--output", opts->output, "text (password only) or json")
       ->check(output_formats({"text", "json"}));
+  set_examples(sub,
+               {{"ecrhelm token --region us-west-2", "like `aws ecr get-login-password`"},
+                {"ecrhelm token --registry 123456789012.dkr.ecr.us-west-2.amazonaws.com -o json",
+                 "ESO's generator keys"},
+                {"ecrhelm token --public", "ECR Public"}});
   return {sub, [&g, opts]() {
             Runtime rt(g);
             auto target =

@@ -1,31 +1,31 @@
 // ecrhelm: OCI Helm charts in private Amazon ECR for Argo CD, Helm and
 // people, with no token rotated by hand. This file only parses and dispatches.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstring>
 #include <iostream>
 
+#include "cli/help.h"
 #include "cli/runtime.h"
 #include "util/error.h"
 #include "util/log.h"
 
 namespace {
 
-const char* kExamples = R"(
-Examples:
-  ecrhelm whoami                                   # the seed's `aws sts get-caller-identity`
-  ecrhelm token --region us-west-2                 # like `aws ecr get-login-password`
-  ecrhelm token --registry 123456789012.dkr.ecr.us-west-2.amazonaws.com -o json
-  ecrhelm login 123456789012.dkr.ecr.us-west-2.amazonaws.com   # Helm's registry config
-  echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get
+#ifndef ECRHELM_VERSION
+#define ECRHELM_VERSION "0.0.0"
+#endif
 
+const char* kExitCodes = R"(
 Exit codes: 0 ok, 1 remote or internal error, 2 bad input or unsupported,
 3 rejected credentials or permission, 4 not found, 5 network or throttled.
+Each command's --help ends with its own examples; man ecrhelm-COMMAND.
 )";
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -45,28 +45,35 @@ int main(int argc, char** argv) {
     return cli::run_credential_helper(argv[1], flags, true);
   }
 
-  CLI::App app{"ecrhelm: OCI Helm charts in private Amazon ECR, no token rotated by hand", "ecrhelm"};
-  app.footer(kExamples);
+  CLI::App app{"ecrhelm: OCI Helm charts in private Amazon ECR, no token rotated by hand",
+               "ecrhelm"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ecrhelm 0.1.0");
+  app.set_version_flag("--version", "ecrhelm " ECRHELM_VERSION);
   app.add_flag("-v,--verbose", flags.verbose, "debug logs on stderr (secrets are never logged)");
   app.add_option("--log-format", flags.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--profile", flags.profile,
                  "use only this AWS profile (as `aws --profile`); AWS_PROFILE also works");
   std::vector<cli::Command> commands = {
-      cli::add_whoami(app, flags),
-      cli::add_token(app, flags),
-      cli::add_login(app, flags),
-      cli::add_credential_helper(app, flags),
-      cli::add_pull(app, flags),
-      cli::add_tags(app, flags),
-      cli::add_show(app, flags),
-      cli::add_controller(app, flags),
-      cli::add_repos(app, flags),
-      cli::add_policy(app, flags),
-      cli::add_doctor(app, flags),
+      cli::add_whoami(app, flags),        cli::add_token(app, flags),
+      cli::add_login(app, flags),         cli::add_credential_helper(app, flags),
+      cli::add_pull(app, flags),          cli::add_tags(app, flags),
+      cli::add_show(app, flags),          cli::add_controller(app, flags),
+      cli::add_repos(app, flags),         cli::add_policy(app, flags),
+      cli::add_doctor(app, flags),        cli::add_completion(app),
+      cli::add_man(app, ECRHELM_VERSION),
   };
+  // After the subcommands, which would otherwise inherit it as their footer.
+  cli::set_examples(
+      &app,
+      {{"ecrhelm whoami", "the seed's `aws sts get-caller-identity`"},
+       {"ecrhelm token --region us-west-2", "like `aws ecr get-login-password`"},
+       {"ecrhelm login 123456789012.dkr.ecr.us-west-2.amazonaws.com", "Helm's registry config"},
+       {"ecrhelm pull oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo "
+        "--version '^1.2'",
+        ""},
+       {"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get", ""}});
+  app.footer(app.get_footer() + kExitCodes);
 
   try {
     app.parse(argc, argv);

@@ -821,7 +821,11 @@ std::string to_string(const Operand& op) {
     case Operand::Kind::kVariable: return op.text;
     case Operand::Kind::kDot: return ".";
     case Operand::Kind::kNil: return "nil";
-    case Operand::Kind::kPipe: return "(" + to_string(*op.pipe) + ")";
+    case Operand::Kind::kPipe: {  // appended: `"(" + s` trips GCC 12's false -Wrestrict
+      std::string out(1, '(');
+      out.append(to_string(*op.pipe)).append(1, ')');
+      return out;
+    }
     case Operand::Kind::kChain: {
       return to_string(*op.inner) + join_fields(op.fields);
     }

@@ -42,7 +42,10 @@ std::string safe_path(std::string_view raw, std::string_view what) {
   }
   if (parts.empty()) return "";
   std::string out;
-  for (auto p : parts) out += (out.empty() ? "" : "/") + std::string(p);
+  for (auto p : parts) {  // appended: `"/" + std::string(p)` trips GCC 12's false -Wrestrict
+    if (!out.empty()) out += '/';
+    out += p;
+  }
   return out;
 }
 

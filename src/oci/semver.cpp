@@ -226,7 +226,8 @@ Constraint::Term make_term(std::string_view whole, std::string_view op_text, con
   term.op_text = std::string(op_text);
   term.version_text = std::string(whole.substr(rv.begin, rv.end - rv.begin));
 
-  std::string pre = rv.has_prerelease ? "-" + std::string(rv.prerelease) : std::string();
+  std::string pre;  // appended: `"-" + std::string(...)` trips GCC 12's false -Wrestrict
+  if (rv.has_prerelease) pre.append(1, '-').append(rv.prerelease);
   std::string text;
   if (is_x(rv.major)) {
     text = "0.0.0" + pre;
