@@ -11,6 +11,7 @@
 #include "aws/chain.h"
 #include "cli/help.h"
 #include "cli/runtime.h"
+#include "controller/argocd_refresh.h"
 #include "controller/controller.h"
 #include "controller/ecr_generator.h"
 #include "controller/external_secret_reconciler.h"
@@ -48,6 +49,8 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
     std::vector<std::string> default_credentials_namespaces;
     bool allow_role_arn_annotations = false;
     std::vector<std::string> allowed_role_arns;
+    std::string argocd_refresh = "errored";
+    std::vector<std::string> argocd_namespaces;
   };
   auto opts = std::make_shared<Opts>();
   auto* sub = app.add_subcommand(
@@ -90,6 +93,15 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                   "annotation mode: assume a role from ecrhelm.io/role-arn only when it matches "
                   "one of these globs, e.g. 'arn:aws:iam::123456789012:role/argocd-*' "
                   "(repeatable or comma-separated)")
+      ->delimiter(',');
+  sub->add_option("--argocd-refresh", opts->argocd_refresh,
+                  "after a rotation, annotate Argo CD Applications that use the repository with "
+                  "argocd.argoproj.io/refresh=hard: errored (those with a ComparisonError or a "
+                  "cached generation error), all, or none")
+      ->check(CLI::IsMember({"errored", "all", "none"}));
+  sub->add_option("--argocd-namespaces", opts->argocd_namespaces,
+                  "where Argo CD Applications live (repeatable or comma-separated; default: the "
+                  "rotated secret's namespace)")
       ->delimiter(',');
   set_examples(
       sub,
@@ -146,6 +158,14 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
           metrics.reconcile_duration_seconds.observe(d.count());
         };
 
+        controller::ArgoRefreshOptions ro;
+        ro.mode = *controller::parse_refresh_mode(opts->argocd_refresh);
+        ro.app_namespaces = opts->argocd_namespaces;
+        controller::ArgoRefresher refresher(kube, ro, *rt.service().clock);
+        copts.on_secret_written = [&refresher](const std::string& ns, const std::string& name) {
+          refresher.rotated(ns, name);
+        };
+
         std::signal(SIGTERM, on_signal);
         std::signal(SIGINT, on_signal);
         controller::Controller ctl(kube, es, repos, copts);
@@ -191,6 +211,7 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                 [&] {
                   spdlog::info("controller: became leader");
                   leading = true;
+                  refresher.start();
                   ctl.start();
                 },
                 [&] {
@@ -200,10 +221,12 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                 });
           });
         } else {
+          refresher.start();
           ctl.start();
         }
         // ECR calls and cache hits as counters, from the token cache's totals.
         controller::TokenCacheStats seen;
+        uint64_t seen_refreshes = 0;
         auto publish = [&] {
           auto st = cache.stats();
           metrics.aws_calls_total.inc({"ecr", "GetAuthorizationToken"},
@@ -211,6 +234,10 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
           metrics.token_cache_hits_total.inc(
               {}, static_cast<double>((st.hits + st.shared) - (seen.hits + seen.shared)));
           seen = st;
+          auto rs = refresher.stats();
+          metrics.argocd_refreshes_total.inc({},
+                                             static_cast<double>(rs.refreshed - seen_refreshes));
+          seen_refreshes = rs.refreshed;
           for (const auto& [gen, expires] : generator.expiries())
             metrics.token_expiry_seconds.set(
                 {gen.ns, gen.kind, gen.name},
@@ -226,6 +253,7 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
         if (elector) elector->stop();
         if (election.joinable()) election.join();
         ctl.stop();
+        refresher.stop();
         probes.stop();
         auto st = cache.stats();
         spdlog::info(

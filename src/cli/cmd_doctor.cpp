@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "cli/doctor_report.h"
 #include "cli/help.h"
 #include "cli/runtime.h"
+#include "controller/argocd_refresh.h"
 #include "controller/argocd_repos.h"
 #include "controller/eso_types.h"
 #include "kube/client.h"
@@ -613,8 +615,10 @@ class Doctor {
 
   // 4. Argo CD: the secret Argo CD would use for the chart's URL, and its keys.
   void check_argocd() {
-    static const char* kChecks[] = {"argocd.secret",   "argocd.type",     "argocd.url",
-                                    "argocd.username", "argocd.password", "argocd.external-secret"};
+    static const char* kChecks[] = {"argocd.secret",      "argocd.type",
+                                    "argocd.url",         "argocd.username",
+                                    "argocd.password",    "argocd.external-secret",
+                                    "argocd.applications"};
     auto skip_rest = [&](size_t from, const std::string& reason) {
       for (size_t i = from; i < std::size(kChecks); ++i) r_.skip(kChecks[i], reason);
     };
@@ -774,6 +778,48 @@ class Doctor {
         ArgoCredentials{cred_name, username, Secret(value("password")),
                         value("insecureOCIForceHttp") == "true", value("insecure") == "true"};
     check_external_secret(cred_secret->name);
+    check_applications(secrets, static_cast<size_t>(cred_secret - secrets.data()));
+  }
+
+  // 4b. Applications whose sources use these credentials and that are stuck
+  // on a manifest generation error, which the repo server caches.
+  void check_applications(const std::vector<controller::ArgoRepoSecret>& secrets, size_t creds) {
+    const char* check = "argocd.applications";
+    std::vector<json> apps;
+    try {
+      apps = kube_->list(controller::kArgoApplications, o_.ns).items;
+    } catch (const Error& e) {
+      if (kube::is_not_found(e)) return r_.skip(check, "no Argo CD Application CRD in the cluster");
+      return r_.fail(check, e.what(), "grant list on applications.argoproj.io in " + o_.ns);
+    }
+    std::vector<std::string> users, stuck;
+    for (const auto& app : apps) {
+      auto urls = controller::application_repo_urls(app);
+      if (std::none_of(urls.begin(), urls.end(), [&](const std::string& u) {
+            return controller::url_uses_secret(secrets, creds, u);
+          }))
+        continue;
+      users.push_back(kube::meta_string(app, "name"));
+      if (controller::application_errored(app)) stuck.push_back(users.back());
+    }
+    std::string cred_name = o_.ns + "/" + secrets[creds].name;
+    if (users.empty()) {
+      return r_.skip(
+          check, fmt::format("no Application in {} uses the credentials of {}", o_.ns, cred_name));
+    }
+    if (stuck.empty()) {
+      return r_.ok(check, fmt::format("{} Application(s) use {}, none shows an error: {}",
+                                      users.size(), cred_name, join(users, ", ")));
+    }
+    r_.warn(check,
+            fmt::format("{} of {} Application(s) using {} show a manifest generation error: {}; "
+                        "the repo server caches it (60 minutes by default) and a new password "
+                        "does not clear it",
+                        stuck.size(), users.size(), cred_name, join(stuck, ", ")),
+            fmt::format("kubectl annotate application {} -n {} argocd.argoproj.io/refresh=hard "
+                        "(`ecrhelm controller` does it after each rotation: --argocd-refresh "
+                        "errored, the default)",
+                        join(stuck, " "), o_.ns));
   }
 
   static const json& find_raw(const std::vector<json>& raw, const std::string& name) {

@@ -150,11 +150,13 @@ void Controller::process(const std::string& key) {
   auto started = std::chrono::steady_clock::now();
   std::optional<std::chrono::milliseconds> requeue;
   bool error = false, wrote = false;
+  std::string written = name;
   if (is_es) {
     ReconcileResult r = es_.reconcile(*obj);
     requeue = r.requeue_after;
     error = r.error;
     wrote = r.wrote_secret;
+    written = r.target_secret;
   } else {
     RepoReconcileResult r = repos_.reconcile(*obj);
     requeue = r.requeue_after;
@@ -162,7 +164,10 @@ void Controller::process(const std::string& key) {
     wrote = r.wrote_secret;
   }
   if (opts_.on_reconcile) opts_.on_reconcile(std::chrono::steady_clock::now() - started);
-  if (wrote) ++stats_.secrets_written;
+  if (wrote) {
+    ++stats_.secrets_written;
+    if (opts_.on_secret_written && !written.empty()) opts_.on_secret_written(ns, written);
+  }
   if (error) {
     ++stats_.errors;
     auto d = queue_.add_rate_limited(key);

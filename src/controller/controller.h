@@ -29,6 +29,9 @@ struct ControllerOptions {
   std::chrono::seconds resync{600};
   // Called after each reconcile with its wall time (metrics); may be empty.
   std::function<void(std::chrono::duration<double>)> on_reconcile;
+  // Called with a Secret's namespace and name after a reconcile wrote new
+  // credentials into it (the Argo CD refresher); may be empty.
+  std::function<void(const std::string& ns, const std::string& name)> on_secret_written;
 };
 
 // Counters a metrics endpoint reads.

@@ -308,6 +308,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
   if (spec.creation_policy != "None") {
     try {
       result.wrote_secret = write_secret(es, spec, desired, existing);
+      if (result.wrote_secret) result.target_secret = spec.target_name;
       binding = spec.target_name;
     } catch (const std::exception& e) {
       // The API server may quote a rendered value it refuses (a label, say).

@@ -29,6 +29,7 @@ struct ReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after;  // nullopt: only on change
   bool error = false;                                      // the caller backs off
   bool wrote_secret = false;
+  std::string target_secret;  // the Secret written, when wrote_secret
 };
 
 // What a sync observes, for metrics.

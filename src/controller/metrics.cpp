@@ -391,6 +391,9 @@ ControllerMetrics::ControllerMetrics(MetricsRegistry& r)
       token_cache_hits_total(r.counter("ecrhelm_token_cache_hits_total",
                                        "ECR tokens served from the cache instead of calling ECR")),
       reconcile_duration_seconds(r.histogram("ecrhelm_reconcile_duration_seconds",
-                                             "Time taken by one reconcile, in seconds")) {}
+                                             "Time taken by one reconcile, in seconds")),
+      argocd_refreshes_total(
+          r.counter("ecrhelm_argocd_refreshes_total",
+                    "Argo CD Applications annotated for a hard refresh after a rotation")) {}
 
 }  // namespace ecrhelm::controller

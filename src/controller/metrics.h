@@ -127,6 +127,7 @@ struct ControllerMetrics {
   Counter aws_calls_total;     // ecrhelm_aws_calls_total{service,operation}
   Counter token_cache_hits_total;        // ecrhelm_token_cache_hits_total
   Histogram reconcile_duration_seconds;  // ecrhelm_reconcile_duration_seconds
+  Counter argocd_refreshes_total;        // ecrhelm_argocd_refreshes_total
 };
 
 // The Content-Type of render()'s output.

@@ -15,6 +15,7 @@
 #include <regex>
 #include <thread>
 
+#include "controller/argocd_refresh.h"
 #include "controller/eso_types.h"
 #include "kube/objects.h"
 #include "support/crds.h"
@@ -113,12 +114,31 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   const std::string url = registry.host() + "/charts";
   create_generator(*kube, ns.name());
   create_repo_and_external_secret(*kube, ns.name(), "repo-2529854065", url);
+  // Argo CD's side: an Application stuck on the repo server's cached error
+  // (the stale password), a healthy one, and an errored one of another repository.
+  install_argocd_crds();
+  const auto& apps = controller::kArgoApplications;
+  kube->create(apps, ns.name(),
+               make_application(ns.name(), "stuck", {url}, false, "ComparisonError"));
+  kube->create(apps, ns.name(), make_application(ns.name(), "healthy", {url}));
+  kube->create(
+      apps, ns.name(),
+      make_application(ns.name(), "unrelated", {url + "-other"}, false, "ComparisonError"));
+  auto refresh_of = [&](const std::string& app) {
+    return kube::meta_map(kube->get(apps, ns.name(), app),
+                          "annotations")[controller::kArgoRefreshAnnotation];
+  };
 
   TempDir home;
   std::string log = home.file("controller.log");
   {
     auto ctl = start_controller(moto, ns.name(), home, log);
     ASSERT_TRUE(wait_rotated(*kube, ns.name(), "repo-2529854065", 30s)) << slurp(log);
+    // Rotations are gathered for 2 s, then the stuck Application is hard-refreshed.
+    for (int i = 0; i < 100 && refresh_of("stuck").empty(); ++i) std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(refresh_of("stuck"), "hard") << slurp(log);
+    EXPECT_EQ(refresh_of("healthy"), "");
+    EXPECT_EQ(refresh_of("unrelated"), "");
     auto lease = kube->get(kube::resources::kLeases, ns.name(), "ecrhelm-controller");
     EXPECT_FALSE(lease["spec"].value("holderIdentity", "").empty()) << lease.dump();
 
@@ -138,7 +158,9 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
       auto r = httplib::Client("127.0.0.1", metrics_port).Get("/metrics");
       ASSERT_TRUE(r);
       scrape = r->body;
-      if (scrape.find("operation=\"GetAuthorizationToken\"} 1") != std::string::npos) break;
+      if (scrape.find("operation=\"GetAuthorizationToken\"} 1") != std::string::npos &&
+          scrape.find("\necrhelm_argocd_refreshes_total 1") != std::string::npos)
+        break;
       std::this_thread::sleep_for(100ms);
     }
     // Label pairs sorted by name, as client_golang renders them.
@@ -165,6 +187,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
               std::string::npos)
         << scrape;
     EXPECT_GE(sample("ecrhelm_reconcile_duration_seconds_count"), 1) << scrape;
+    EXPECT_EQ(sample("ecrhelm_argocd_refreshes_total"), 1) << scrape;
     // The token's expiry per generator; no label value is credential material.
     EXPECT_NE(scrape.find("ecrhelm_ecr_token_expiry_seconds{generator=\"ecr-gen\","
                           "generator_kind=\"ECRAuthorizationToken\",namespace=\"" +

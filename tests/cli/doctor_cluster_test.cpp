@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/doctor_helpers.h"
+#include "controller/argocd_refresh.h"
 #include "controller/eso_types.h"
 #include "kube/client.h"
 #include "support/crds.h"
@@ -585,6 +586,41 @@ TEST_F(DoctorArgo, TheSeedsSecretWorksAndTheManifestIsFetchedWithIt) {
   EXPECT_EQ((verbose.out + verbose.err).find("UkVHSVNUUlktUEFTU1dPUkQ"), std::string::npos);
   EXPECT_EQ((verbose.out + verbose.err).find(base64_encode(std::string("AWS:") + kPassword)),
             std::string::npos);
+}
+
+TEST_F(DoctorArgo, ApplicationsStuckOnACachedErrorAreNamedWithTheFix) {
+  secret("repo-2529854065", "repository", seed_data());
+  const std::string name = secret_name("repo-2529854065");
+  install_argocd_crds();
+  auto no_apps = run_doctor(args(), env());
+  EXPECT_EQ(no_apps.status("argocd.applications"), "skip");
+  EXPECT_EQ(no_apps.message("argocd.applications"),
+            "no Application in " + ns() + " uses the credentials of " + name);
+
+  const auto& apps = controller::kArgoApplications;
+  kube_->create(apps, ns(), make_application(ns(), "healthy", {url()}));
+  kube_->create(apps, ns(), make_application(ns(), "multi", {url() + "-other", url()}, true));
+  kube_->create(apps, ns(),
+                make_application(ns(), "other-repo", {url() + "-other"}, false, "ComparisonError"));
+  auto fine = run_doctor(args(), env());
+  EXPECT_EQ(fine.raw.exit_code, 0) << fine.raw.out;
+  EXPECT_EQ(fine.status("argocd.applications"), "ok");
+  EXPECT_EQ(fine.message("argocd.applications"),
+            "2 Application(s) use " + name + ", none shows an error: healthy, multi");
+
+  kube_->create(apps, ns(), make_application(ns(), "stuck", {url()}, false, "ComparisonError"));
+  auto stuck = run_doctor(args(), env());
+  EXPECT_EQ(stuck.raw.exit_code, 0) << "a warning, not a failure: " << stuck.raw.out;
+  EXPECT_EQ(stuck.status("argocd.applications"), "warn");
+  EXPECT_EQ(stuck.message("argocd.applications"),
+            "1 of 3 Application(s) using " + name +
+                " show a manifest generation error: stuck; the repo server caches it (60 minutes "
+                "by default) and a new password does not clear it");
+  EXPECT_EQ(stuck.fix("argocd.applications"),
+            "kubectl annotate application stuck -n " + ns() +
+                " argocd.argoproj.io/refresh=hard (`ecrhelm controller` does it after each "
+                "rotation: --argocd-refresh errored, the default)");
+  expect_no_password(stuck);
 }
 
 TEST_F(DoctorArgo, CredentialsFromTheLongestPrefixRepoCreds) {

@@ -63,11 +63,12 @@ TEST_F(DoctorLocal, IdentityOkNamesTheSourceAndSkipsWhatHasNoInput) {
   // Every check has a line, in the seed's order; no cluster was asked for.
   std::vector<std::string> order;
   for (const auto& r : d.results) order.push_back(r["check"]);
-  EXPECT_EQ(order, (std::vector<std::string>{
-                       "aws.identity", "aws.role", "irsa.service-account", "irsa.automount",
-                       "irsa.token", "irsa.rollout", "aws.web-identity", "aws.ecr-token",
-                       "argocd.secret", "argocd.type", "argocd.url", "argocd.username",
-                       "argocd.password", "argocd.external-secret", "registry.chart"}));
+  EXPECT_EQ(order,
+            (std::vector<std::string>{
+                "aws.identity", "aws.role", "irsa.service-account", "irsa.automount", "irsa.token",
+                "irsa.rollout", "aws.web-identity", "aws.ecr-token", "argocd.secret", "argocd.type",
+                "argocd.url", "argocd.username", "argocd.password", "argocd.external-secret",
+                "argocd.applications", "registry.chart"}));
   EXPECT_EQ(d.message("irsa.service-account"), "no --service-account given");
   EXPECT_EQ(d.message("irsa.automount"), "no --deployment given");
   EXPECT_EQ(d.message("irsa.token"), "no --service-account given");
@@ -101,7 +102,7 @@ TEST_F(DoctorLocal, TextOutputIsOneAlignedLinePerCheckWithASummary) {
       << r.out;
   EXPECT_NE(r.out.find("skip  argocd.secret           no --chart given\n"), std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("\n1 ok, 1 warning, 1 failed, 12 skipped\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n1 ok, 1 warning, 1 failed, 13 skipped\n"), std::string::npos) << r.out;
 }
 
 TEST_F(DoctorLocal, ExpectedRoleMatches) {

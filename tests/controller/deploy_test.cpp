@@ -313,6 +313,13 @@ TEST_F(DeployTest, TheRbacGrantsWhatTheControllerNeedsAndNothingMore) {
   EXPECT_TRUE(allowed("create", "", "events", elsewhere));
   EXPECT_TRUE(allowed("get", "", "serviceaccounts", elsewhere));
   EXPECT_TRUE(allowed("create", "", "serviceaccounts", elsewhere, "token"));
+  // --argocd-refresh: read Applications and annotate them, nothing else.
+  for (const char* verb : {"get", "list", "patch"})
+    EXPECT_TRUE(allowed(verb, "argoproj.io", "applications", elsewhere)) << verb;
+  EXPECT_FALSE(allowed("update", "argoproj.io", "applications", elsewhere));
+  EXPECT_FALSE(allowed("delete", "argoproj.io", "applications", elsewhere));
+  EXPECT_FALSE(allowed("create", "argoproj.io", "applications", elsewhere));
+  EXPECT_FALSE(allowed("get", "argoproj.io", "appprojects", elsewhere));
   for (const char* verb : {"get", "create", "update"}) {
     EXPECT_TRUE(allowed(verb, "coordination.k8s.io", "leases", ns())) << verb;
   }

@@ -14,6 +14,11 @@ namespace ecrhelm::test {
 // updates it to the file's content when an older one is installed, then
 // waits (bounded) for Established. Throws Error when the API server refuses.
 void install_crds();
+// The same for Argo CD's own Application and AppProject CRDs (v3.5.1, from
+// ../shared/testdata/argocd-crds/).
+void install_argocd_crds();
+// The CRDs in these files, created or updated, then waited for.
+void install_crd_files(const std::vector<std::string>& files);
 
 // Every non-empty document of a multi-document YAML text, as JSON. Plain
 // scalars follow YAML 1.2's core schema (true/false, null/~, integers,

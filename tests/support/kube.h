@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "kube/client.h"
 
@@ -57,5 +58,13 @@ nlohmann::json make_configmap(const std::string& ns, const std::string& name,
 nlohmann::json make_secret(const std::string& ns, const std::string& name,
                            const std::map<std::string, std::string>& data,
                            const std::map<std::string, std::string>& labels = {});
+
+// An Argo CD Application (argoproj.io/v1alpha1) of Helm chart "demo" 1.2.3
+// from these repository URLs: spec.source for one, spec.sources when
+// `multi`; with a status condition of type `condition` (whose message is the
+// repo server's cached generation error) unless it is empty.
+nlohmann::json make_application(const std::string& ns, const std::string& name,
+                                const std::vector<std::string>& repo_urls, bool multi = false,
+                                const std::string& condition = "");
 
 }  // namespace ecrhelm::test
