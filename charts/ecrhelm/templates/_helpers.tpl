@@ -76,4 +76,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 - apiGroups: [""]
   resources: [serviceaccounts/token]
   verbs: [create]
+{{- if ne .Values.controller.argocdRefresh "none" }}
+# --argocd-refresh: annotate Applications that use a rotated repository.
+- apiGroups: [argoproj.io]
+  resources: [applications]
+  verbs: [get, list, patch]
+{{- end }}
 {{- end -}}
