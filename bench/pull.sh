@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Pull benchmark: `ecrhelm pull` vs `skopeo copy docker://... oci:DIR` vs curl
-# fetching the same manifest and blob (the floor), against one local
+# Pull benchmark: `ecrhelm pull` vs `helm pull` (Helm 3 and 4), `oras pull`,
+# `skopeo copy docker://... oci:DIR` and curl fetching the same manifest and
+# blob (the floor), against one local
 # docker-registry in one run: a typical 30 KB chart, a 200 MB artifact, and
 # 50 charts in one command.
 # Usage: bench/pull.sh path/to/ecrhelm   (make bench builds a Release binary first)
+# Helm and oras come from scripts/testbed/build-peer.sh (built once per machine);
+# PEERS=0 leaves them out.
 # Prints markdown tables (median wall time, peak RSS, ratios) for BENCHMARKS.md.
 set -euo pipefail
 ECRHELM=$(readlink -f "${1:-build-bench/ecrhelm}")
@@ -19,6 +22,14 @@ command -v docker-registry >/dev/null || need+=(docker-registry)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+PEERS=${PEERS:-1}
+if [ "$PEERS" = 1 ]; then
+  here=$(dirname "$(readlink -f "$0")")
+  HELM3=$("$here/../scripts/testbed/build-peer.sh" helm3 | tail -1)
+  HELM4=$("$here/../scripts/testbed/build-peer.sh" helm4 | tail -1)
+  ORAS=$("$here/../scripts/testbed/build-peer.sh" oras | tail -1)
 fi
 
 work=$(mktemp -d)
@@ -65,8 +76,8 @@ push() {
   printf '{"name":"%s","version":"%s","apiVersion":"v2"}' "$name" "$version" >"$cfg"
   cd=$(push_blob "$repo" "$cfg")
   ld=$(push_blob "$repo" "$file")
-  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"%s","size":%d}]}' \
-    "$cd" "$(stat -c %s "$cfg")" "$ld" "$(stat -c %s "$file")" >"$work/src/manifest.json"
+  printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json","digest":"%s","size":%d},"layers":[{"mediaType":"application/vnd.cncf.helm.chart.content.v1.tar+gzip","digest":"%s","size":%d,"annotations":{"org.opencontainers.image.title":"%s-%s.tgz"}}]}' \
+    "$cd" "$(stat -c %s "$cfg")" "$ld" "$(stat -c %s "$file")" "$name" "$version" >"$work/src/manifest.json"
   curl -sf -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
     --data-binary "@$work/src/manifest.json" "$base/v2/$repo/manifests/$tag"
   echo "$ld"
@@ -111,9 +122,27 @@ cmd[fifty-curl-1proc]="curl -sf $(printf "'%s' " "${fifty_urls[@]}")"
 cmd[fifty-curl-50pairs]="$fifty_pairs"
 cmd[fifty-skopeo-sync]="skopeo sync --src-tls-verify=false --src docker --dest dir $host/charts/fifty $work/out/sync"
 
+small_peers=() large_peers=() fifty_peers=()
+if [ "$PEERS" = 1 ]; then
+  # oras names the file by the layer's org.opencontainers.image.title (set by push above).
+  for v in 3 4; do
+    h=HELM$v
+    cmd[small-helm$v]="${!h} pull oci://$host/charts/small --version 1.0.0 --plain-http -d $work/out"
+    cmd[large-helm$v]="${!h} pull oci://$host/charts/large --version 1.0.0 --plain-http -d $work/out"
+    # helm pull takes one chart per command.
+    cmd[fifty-helm$v]="for i in \$(seq 1 50); do ${!h} pull oci://$host/charts/fifty --version 1.0.\$i --plain-http -d $work/out || exit 1; done"
+  done
+  cmd[small-oras]="$ORAS pull -o $work/out --plain-http $host/charts/small:1.0.0"
+  cmd[large-oras]="$ORAS pull -o $work/out --plain-http $host/charts/large:1.0.0"
+  cmd[fifty-oras]="for i in \$(seq 1 50); do $ORAS pull -o $work/out --plain-http $host/charts/fifty:1.0.\$i >/dev/null || exit 1; done"
+  small_peers=(small-helm3 small-helm4 small-oras)
+  large_peers=(large-helm3 large-helm4 large-oras)
+  fifty_peers=(fifty-helm3 fifty-helm4 fifty-oras)
+fi
+
 # Same bytes from each client before timing anything.
 prep="rm -rf $work/out && mkdir -p $work/out"
-for c in small-ecrhelm small-curl large-ecrhelm large-curl; do
+for c in small-ecrhelm small-curl large-ecrhelm large-curl "${small_peers[@]}" "${large_peers[@]}"; do
   eval "$prep"; bash -c "${cmd[$c]}" >/dev/null
   f="$work/out/${c%%-*}-1.0.0.tgz"
   cmp -s "$f" "$work/src/${c%%-*}.tgz" || { echo "pull bench: $c wrote different bytes" >&2; exit 1; }
@@ -153,9 +182,9 @@ PY
 }
 
 echo "pull bench: timing (hyperfine, medians)" >&2
-bench small "$RUNS" small-ecrhelm small-curl small-skopeo
-bench large "$LARGE_RUNS" large-ecrhelm large-curl large-curl+sha256sum large-skopeo
-bench fifty "$LARGE_RUNS" fifty-ecrhelm fifty-curl-1proc fifty-curl-50pairs fifty-skopeo-sync
+bench small "$RUNS" small-ecrhelm small-curl small-skopeo "${small_peers[@]}"
+bench large "$LARGE_RUNS" large-ecrhelm large-curl large-curl+sha256sum large-skopeo "${large_peers[@]}"
+bench fifty "$LARGE_RUNS" fifty-ecrhelm fifty-curl-1proc fifty-curl-50pairs fifty-skopeo-sync "${fifty_peers[@]}"
 
 python3 - "$work" "$LARGE_MB" <<'PY'
 import json, sys
@@ -172,4 +201,8 @@ print(f"- {mb} MB artifact: ecrhelm {mb/l['large-ecrhelm']:.0f} MB/s, curl {mb/l
 print(f"- 50 charts: ecrhelm / one curl process = {f['fifty-ecrhelm']/f['fifty-curl-1proc']:.2f}x; "
       f"50 curl pairs / ecrhelm = {f['fifty-curl-50pairs']/f['fifty-ecrhelm']:.1f}x; "
       f"skopeo sync / ecrhelm = {f['fifty-skopeo-sync']/f['fifty-ecrhelm']:.1f}x")
+for peer in ("helm3", "helm4", "oras"):
+    if f"small-{peer}" in s:
+        print(f"- {peer} / ecrhelm: small {s[f'small-{peer}']/s['small-ecrhelm']:.1f}x, "
+              f"large {l[f'large-{peer}']/l['large-ecrhelm']:.1f}x, fifty {f[f'fifty-{peer}']/f['fifty-ecrhelm']:.1f}x")
 PY

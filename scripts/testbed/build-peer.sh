@@ -8,11 +8,13 @@
 # `build-peer: FAILED: <reason>` and exits non-zero.
 set -euo pipefail
 
-# name | module package path | version | binary | version check (grep -F)
+# name | module package path | version | binary | version check (grep -F) | -X ldflags
+# Helm's source says only "v3.22" / "v4.3" (its Makefile stamps the full
+# version with -X), so the build stamps it the same way.
 PEERS=(
-  "helm3|helm.sh/helm/v3/cmd/helm|v3.22.0|helm|v3.22.0"
-  "helm4|helm.sh/helm/v4/cmd/helm|v4.3.1|helm|v4.3.1"
-  "oras|oras.land/oras/cmd/oras|v1.3.6|oras|1.3.6"
+  "helm3|helm.sh/helm/v3/cmd/helm|v3.22.0|helm|v3.22.0|-X helm.sh/helm/v3/internal/version.version=v3.22.0"
+  "helm4|helm.sh/helm/v4/cmd/helm|v4.3.1|helm|v4.3.1|-X helm.sh/helm/v4/internal/version.version=v4.3.1"
+  "oras|oras.land/oras/cmd/oras|v1.3.6|oras|1.3.6|"
 )
 LOCK_WAIT_SECONDS=3600
 
@@ -30,7 +32,7 @@ for p in "${PEERS[@]}"; do
   [ "${p%%|*}" = "$1" ] && ENTRY=$p
 done
 [ -n "$ENTRY" ] || die "unknown peer '$1': use one of: $(printf '%s ' "${PEERS[@]%%|*}")"
-IFS='|' read -r NAME PKG VERSION BINARY CHECK <<<"$ENTRY"
+IFS='|' read -r NAME PKG VERSION BINARY CHECK XFLAGS <<<"$ENTRY"
 
 CACHE_ROOT=${ECRHELM_TESTBED_CACHE:-/var/cache/ecrhelm}
 OUT_DIR=$CACHE_ROOT/peers/$NAME-$VERSION
@@ -87,13 +89,11 @@ TMP=$(mktemp -d "$OUT_DIR/.tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export GOPATH=$CACHE_ROOT/gopath GOCACHE=$CACHE_ROOT/go-build-peers GOFLAGS=-modcacherw
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN=$TMP
-if ! "$GO" install -trimpath -ldflags "-s -w" "$PKG@$VERSION" >"$TMP.log" 2>&1; then
+if ! "$GO" install -trimpath -ldflags "-s -w $XFLAGS" "$PKG@$VERSION" >"$TMP.log" 2>&1; then
   tail -20 "$TMP.log" >&2
   die "go install $PKG@$VERSION (log: $TMP.log)"
 fi
 rm -f "$TMP.log"
-# `go install` does not stamp helm's version: check it answers at all and
-# report the module version it was built from.
 [ -x "$TMP/$BINARY" ] || die "go install left no $BINARY"
 mv -f "$TMP/$BINARY" "$BIN"
 if ! binary_ok; then

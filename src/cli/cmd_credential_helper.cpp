@@ -13,7 +13,9 @@
 #include "aws/ecr_login.h"
 #include "cli/help.h"
 #include "cli/runtime.h"
+#include "oci/registry_config.h"
 #include "util/error.h"
+#include "util/fs.h"
 #include "util/strings.h"
 
 namespace ecrhelm::cli {
@@ -53,6 +55,57 @@ int helper_get(Runtime& rt, bool use_cache) {
   return 0;
 }
 
+// The running binary, for --install-helper (an init container has no shell to cp with).
+constexpr size_t kMaxSelfBytes = size_t(512) << 20;
+
+// `credential-helper configure --dir D HOST...`: D/config.json names ecrhelm
+// in credHelpers for each host, so anything reading a Docker config (oras-go's
+// Docker store in Argo CD's repo server, Helm's fallback, skopeo) calls
+// docker-credential-ecrhelm. Every host is checked before anything is written.
+int configure(Runtime& rt, const std::string& dir, const std::vector<std::string>& hosts,
+              const std::string& install_dir) {
+  if (dir.empty()) {
+    fail(ErrorKind::kInvalidInput,
+         "credential-helper configure needs --dir DIR (the folder DOCKER_CONFIG will name)");
+  }
+  if (hosts.empty()) {
+    fail(ErrorKind::kInvalidInput,
+         "credential-helper configure needs at least one registry host, e.g. "
+         "123456789012.dkr.ecr.us-west-2.amazonaws.com");
+  }
+  std::vector<std::string> bare;
+  for (const auto& h : hosts) {
+    if (h.empty() || h.find("://") != std::string::npos || h.find('/') != std::string::npos) {
+      fail(ErrorKind::kInvalidInput,
+           "registry host '{}' is not a bare host; pass only the host, e.g. "
+           "123456789012.dkr.ecr.us-west-2.amazonaws.com (no oci:// and no path)",
+           h);
+    }
+    auto target = aws::ecr_target_for_host(h, "", rt.env());
+    if (!target) {
+      fail(ErrorKind::kInvalidInput,
+           "registry host '{}' is not an Amazon ECR host (ACCOUNT.dkr.ecr.REGION.amazonaws.com "
+           "or public.ecr.aws); list other names of ECR in ECRHELM_ECR_REGISTRIES",
+           h);
+    }
+    bare.push_back(target->registry_host);
+  }
+  if (!install_dir.empty()) {
+    std::string helper = install_dir + "/docker-credential-ecrhelm";
+    write_file_atomic(helper, read_file("/proc/self/exe", "the ecrhelm binary", kMaxSelfBytes),
+                      0755, 0755);
+    std::cerr << fmt::format("ecrhelm: installed {}\n", helper);
+  }
+  make_dirs(dir);
+  std::string path = dir + "/config.json";
+  oci::store_cred_helpers(path, bare, "ecrhelm");
+  std::cerr << fmt::format(
+      "ecrhelm: wrote {}: credHelpers {} = ecrhelm (set DOCKER_CONFIG={} and put "
+      "docker-credential-ecrhelm on PATH)\n",
+      path, fmt::join(bare, ", "), dir);
+  return 0;
+}
+
 }  // namespace
 
 int run_credential_helper(const std::string& action, GlobalFlags& g, bool use_cache) {
@@ -85,21 +138,46 @@ Command add_credential_helper(CLI::App& app, GlobalFlags& g) {
   struct Opts {
     std::string action;
     bool no_cache = false;
+    std::string dir;
+    std::string install_dir;
+    std::vector<std::string> hosts;
   };
   auto opts = std::make_shared<Opts>();
   auto* sub = app.add_subcommand(
       "credential-helper", "Docker credential-helper protocol (also as docker-credential-ecrhelm)");
-  sub->add_option("action", opts->action, "get, list, store or erase")
+  sub->add_option("action", opts->action,
+                  "get, list, store, erase (the protocol), or configure (write a Docker config)")
       ->required()
-      ->check(CLI::IsMember({"get", "list", "store", "erase"}));
+      ->check(CLI::IsMember({"get", "list", "store", "erase", "configure"}));
+  sub->add_option("hosts", opts->hosts, "configure: the ECR registry hosts");
+  sub->add_option("--dir", opts->dir,
+                  "configure: write DIR/config.json (DOCKER_CONFIG's folder) naming ecrhelm in "
+                  "credHelpers for each host");
+  sub->add_option("--install-helper", opts->install_dir,
+                  "configure: also copy this binary to DIR/docker-credential-ecrhelm (mode 0755)");
   sub->add_flag("--no-cache", opts->no_cache, "always ask ECR (no token file cache)");
   set_examples(
       sub,
       {{"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | ecrhelm credential-helper get", ""},
        {"ecrhelm credential-helper list", ""},
+       {"ecrhelm credential-helper configure --dir /helper/docker "
+        "123456789012.dkr.ecr.us-west-2.amazonaws.com",
+        "DOCKER_CONFIG for Argo CD's repo server (deploy/argocd/)"},
        {"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get",
         "the same, through the link"}});
-  return {sub, [&g, opts]() { return run_credential_helper(opts->action, g, !opts->no_cache); }};
+  return {sub, [&g, opts]() {
+            if (opts->action == "configure") {
+              Runtime rt(g);
+              return configure(rt, opts->dir, opts->hosts, opts->install_dir);
+            }
+            if (!opts->hosts.empty() || !opts->dir.empty() || !opts->install_dir.empty()) {
+              throw ecrhelm::Error(
+                  ErrorKind::kInvalidInput,
+                  "credential-helper " + opts->action +
+                      " takes no hosts, --dir or --install-helper (the server URL comes on stdin)");
+            }
+            return run_credential_helper(opts->action, g, !opts->no_cache);
+          }};
 }
 
 }  // namespace ecrhelm::cli

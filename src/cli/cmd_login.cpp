@@ -1,6 +1,6 @@
 // `ecrhelm login HOST`: writes a fresh ECR credential into Helm's registry
 // config and/or Docker's config (atomic, 0600, other entries kept), or points
-// Docker at the credential helper so no password is stored at all.
+// Helm or Docker at the credential helper so no password is stored at all.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -31,7 +31,8 @@ Command add_login(CLI::App& app, GlobalFlags& g) {
   sub->add_flag("--helm", opts->helm, "write Helm's registry config (the default)");
   sub->add_flag("--docker", opts->docker, "write Docker's config.json");
   sub->add_flag("--use-credential-helper", opts->use_helper,
-                "with --docker: set credHelpers[host]=ecrhelm instead of storing a password");
+                "set credHelpers[host]=ecrhelm (in Helm's registry config and/or Docker's "
+                "config) instead of storing a password");
   sub->add_option("--registry-config", opts->registry_config,
                   "Helm registry config path (default: $HELM_REGISTRY_CONFIG or "
                   "~/.config/helm/registry/config.json)");
@@ -45,24 +46,41 @@ Command add_login(CLI::App& app, GlobalFlags& g) {
   return {sub, [&g, opts]() {
             Runtime rt(g);
             bool helm = opts->helm || !opts->docker;
-            auto target = aws::resolve_ecr_target(opts->host, opts->region, false, rt.env());
+            // A host listed in ECRHELM_ECR_REGISTRIES (a VPC endpoint name, a
+            // proxy) is ECR under another name; anything else must be ECR.
+            std::optional<aws::EcrTarget> alias;
+            if (!opts->host.empty())
+              alias = aws::ecr_target_for_host(opts->host, opts->region, rt.env());
+            auto target =
+                alias ? *alias : aws::resolve_ecr_target(opts->host, opts->region, false, rt.env());
             std::string host = target.registry_host;
+            std::string helm_path = opts->registry_config.empty()
+                                        ? oci::helm_registry_config_path(rt.env())
+                                        : opts->registry_config;
             std::vector<std::string> written;
-            if (opts->docker && opts->use_helper) {
+            if (opts->use_helper) {
               if (host.empty()) {
                 throw ecrhelm::Error(
                     ErrorKind::kInvalidInput,
-                    "--use-credential-helper needs the registry host as an argument");
+                    "--use-credential-helper needs the registry host as an "
+                    "argument (e.g. 123456789012.dkr.ecr.us-west-2.amazonaws.com)");
               }
-              std::string path = oci::docker_config_path(rt.env());
-              oci::store_cred_helper(path, host, "ecrhelm");
-              written.push_back(path + " (credHelpers)");
-              if (!helm) {
-                std::cout << "Login Succeeded\n";
-                std::cerr << fmt::format("ecrhelm: {} now uses docker-credential-ecrhelm for {}\n",
-                                         path, host);
-                return 0;
+              if (helm) {
+                oci::store_cred_helper(helm_path, host, "ecrhelm");
+                written.push_back(helm_path);
               }
+              if (opts->docker) {
+                std::string path = oci::docker_config_path(rt.env());
+                oci::store_cred_helper(path, host, "ecrhelm");
+                written.push_back(path);
+              }
+              std::cout << "Login Succeeded\n";
+              for (const auto& w : written)
+                std::cerr << fmt::format(
+                    "ecrhelm: {} now uses docker-credential-ecrhelm for {} (no password stored; "
+                    "the helper must be on PATH)\n",
+                    w, host);
+              return 0;
             }
             aws::EcrTokenSource source(rt.providers(), {g.profile}, nullptr);
             aws::AuthorizationToken tok = source.token(target);
@@ -71,13 +89,10 @@ Command add_login(CLI::App& app, GlobalFlags& g) {
               if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
             }
             if (helm) {
-              std::string path = opts->registry_config.empty()
-                                     ? oci::helm_registry_config_path(rt.env())
-                                     : opts->registry_config;
-              oci::store_basic_auth(path, host, tok.username, tok.password);
-              written.push_back(path);
+              oci::store_basic_auth(helm_path, host, tok.username, tok.password);
+              written.push_back(helm_path);
             }
-            if (opts->docker && !opts->use_helper) {
+            if (opts->docker) {
               std::string path = oci::docker_config_path(rt.env());
               if (auto store = oci::creds_store(path)) {
                 spdlog::warn(

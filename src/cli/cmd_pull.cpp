@@ -11,9 +11,19 @@
 #include "cli/help.h"
 #include "cli/registry_session.h"
 #include "oci/chart_archive.h"
+#include "oci/reference.h"
 #include "util/error.h"
 
 namespace ecrhelm::cli {
+namespace {
+
+// `Pulled: HOST/REPO:X` names the tag pulled, as helm pull does (`_` read as
+// `+`), even when the chart inside says another version; by digest, the version.
+std::string pulled_as(const oci::PullResult& r) {
+  return r.tag.empty() ? r.version : oci::from_tag(r.tag);
+}
+
+}  // namespace
 
 inline constexpr size_t kMaxConcurrentPulls = 8;
 
@@ -54,7 +64,7 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
               if (refs.size() == 1) {
                 auto r = session.puller().pull(refs[0], o->pull);
                 std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[0].registry,
-                                         refs[0].repository, r.version, r.digest);
+                                         refs[0].repository, pulled_as(r), r.digest);
                 return 0;
               }
               // Several charts: fetched concurrently over the shared connection pool.
@@ -72,7 +82,7 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
                     auto r = session.puller().pull(refs[i], o->pull);
                     std::lock_guard lock(out_mu);
                     std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[i].registry,
-                                             refs[i].repository, r.version, r.digest);
+                                             refs[i].repository, pulled_as(r), r.digest);
                     ++done;
                     if (tty)
                       std::cerr << fmt::format("\r{}/{} charts", done, refs.size()) << std::flush;
@@ -159,8 +169,8 @@ Command add_show(CLI::App& app, GlobalFlags& g) {
                 if (o->what == "values") return 0;  // helm show values prints nothing
                 throw ecrhelm::Error(ErrorKind::kInvalidInput, "the chart has no Chart.yaml");
               }
-              std::cout << *content;
-              if (!content->empty() && content->back() != '\n') std::cout << "\n";
+              // As helm show (fmt.Fprintln / "%s\n"): the file, then one more newline.
+              std::cout << *content << "\n";
               return 0;
             });
           }};

@@ -160,6 +160,7 @@ PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
   auto cj = nlohmann::json::parse(config, nullptr, false);
   PullResult r;
   r.digest = chart.digest;
+  r.tag = chart.tag;
   if (cj.is_object() && cj.contains("name") && cj["name"].is_string()) r.name = cj["name"];
   if (cj.is_object() && cj.contains("version") && cj["version"].is_string())
     r.version = cj["version"];

@@ -20,15 +20,15 @@ inline constexpr size_t kMaxProvenanceBytes = 1 << 20;
 inline constexpr size_t kMaxIndexCandidates = 16;
 
 struct ResolvedChart {
-  Reference ref;            // with the tag (if any) that was resolved
-  std::string tag;          // "" when pulled by digest only
-  std::string digest;       // the chart manifest's digest (verified)
+  Reference ref;       // with the tag (if any) that was resolved
+  std::string tag;     // "" when pulled by digest only
+  std::string digest;  // the chart manifest's digest (verified)
   Manifest manifest;
   HelmChartLayers layers;
 };
 
 struct PullOptions {
-  std::string version;      // exact version or Masterminds constraint; "" = the ref's tag or latest
+  std::string version;  // exact version or Masterminds constraint; "" = the ref's tag or latest
   std::string dest_dir = ".";
   bool untar = false;
   std::string untar_dir = ".";  // relative to dest_dir unless absolute (Helm's rule)
@@ -38,6 +38,7 @@ struct PullOptions {
 struct PullResult {
   std::string name;
   std::string version;
+  std::string tag;     // the tag pulled ("" by digest only), as `helm pull` names it
   std::string digest;  // manifest digest
   std::string path;    // the .tgz written, or the folder extracted
 };

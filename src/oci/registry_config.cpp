@@ -63,9 +63,14 @@ void store_basic_auth(const std::string& path, const std::string& host, const st
 
 void store_cred_helper(const std::string& path, const std::string& host,
                        const std::string& helper) {
+  store_cred_helpers(path, {host}, helper);
+}
+
+void store_cred_helpers(const std::string& path, const std::vector<std::string>& hosts,
+                        const std::string& helper) {
   auto j = read_registry_config(path);
   auto& helpers = object_member(j, "credHelpers", path);
-  helpers[host] = helper;
+  for (const auto& host : hosts) helpers[host] = helper;
   save(path, j);
 }
 

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/env.h"
 #include "util/secret.h"
@@ -29,6 +30,9 @@ void store_basic_auth(const std::string& path, const std::string& host, const st
                       const Secret& password);
 // Sets credHelpers[host] = helper (e.g. "ecrhelm" for docker-credential-ecrhelm).
 void store_cred_helper(const std::string& path, const std::string& host, const std::string& helper);
+// The same for several hosts in one atomic write.
+void store_cred_helpers(const std::string& path, const std::vector<std::string>& hosts,
+                        const std::string& helper);
 // The file's credsStore, if any (a credsStore hides auths entries from Docker).
 std::optional<std::string> creds_store(const std::string& path);
 

@@ -188,7 +188,7 @@ TEST_F(PullTest, ShowChartAndValuesWriteNothing) {
       {"show", "values", ref("1.0.0"), "--plain-http", "--username", kUser, "--password-stdin"},
       env(), std::string(kPassword) + "\n");
   ASSERT_EQ(v.exit_code, 0) << v.err;
-  EXPECT_EQ(v.out, "version: 1.0.0\n");
+  EXPECT_EQ(v.out, "version: 1.0.0\n\n");  // the file and one newline, as helm show
   EXPECT_TRUE(std::filesystem::is_empty(home_.path()));
 }
 
