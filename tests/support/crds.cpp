@@ -122,32 +122,36 @@ std::vector<json> load_manifests(const std::string& path) {
   }
 }
 
+void install_crd_files(const std::vector<std::string>& files) {
+  auto client = admin_client();
+  std::vector<std::string> names;
+  for (const auto& file : files) {
+    for (const auto& crd : load_manifests(file)) {
+      names.push_back(crd["metadata"]["name"]);
+      create_or_update(*client, crd);
+    }
+  }
+  for (const auto& name : names) {
+    const auto deadline = std::chrono::steady_clock::now() + kEstablishedTimeout;
+    bool ok = false;
+    while (!ok && std::chrono::steady_clock::now() < deadline) {
+      ok = established(client->get(kube::resources::kCustomResourceDefinitions, "", name));
+      if (!ok) std::this_thread::sleep_for(kEstablishedPoll);
+    }
+    if (!ok) fail(ErrorKind::kRemote, "CRD {} did not become Established", name);
+  }
+}
+
 void install_crds() {
   static std::once_flag once;
   std::call_once(once, [] {
-    auto client = admin_client();
     std::vector<std::string> files;
     for (const auto& entry :
          std::filesystem::directory_iterator(std::string(ECRHELM_SOURCE_DIR) + "/deploy/crds")) {
       if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
     }
     std::sort(files.begin(), files.end());
-    std::vector<std::string> names;
-    for (const auto& file : files) {
-      for (const auto& crd : load_manifests(file)) {
-        names.push_back(crd["metadata"]["name"]);
-        create_or_update(*client, crd);
-      }
-    }
-    for (const auto& name : names) {
-      const auto deadline = std::chrono::steady_clock::now() + kEstablishedTimeout;
-      bool ok = false;
-      while (!ok && std::chrono::steady_clock::now() < deadline) {
-        ok = established(client->get(kube::resources::kCustomResourceDefinitions, "", name));
-        if (!ok) std::this_thread::sleep_for(kEstablishedPoll);
-      }
-      if (!ok) fail(ErrorKind::kRemote, "CRD {} did not become Established", name);
-    }
+    install_crd_files(files);
   });
 }
 

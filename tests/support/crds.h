@@ -14,6 +14,9 @@ namespace ecrhelm::test {
 // updates it to the file's content when an older one is installed, then
 // waits (bounded) for Established. Throws Error when the API server refuses.
 void install_crds();
+// The same for the CRDs in these files, every call (no once-per-process):
+// for tests that install other CRDs under the same names (ESO's own).
+void install_crd_files(const std::vector<std::string>& files);
 
 // Every non-empty document of a multi-document YAML text, as JSON. Plain
 // scalars follow YAML 1.2's core schema (true/false, null/~, integers,
