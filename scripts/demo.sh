@@ -146,9 +146,9 @@ cmp "$work/skopeo/blobs/sha256/${chart_digest#sha256:}" "$work/pulled/demo-1.0.0
 echo "skopeo's chart layer and ecrhelm's demo-1.0.0.tgz are byte for byte the same"
 
 # ---- Option 2 of the seed: the controller on a real Kubernetes API server ----
-step "10. Start the Kubernetes test bed: etcd + kube-apiserver v1.20.2 on 127.0.0.1"
-"$SCRIPTS/testbed/build-kube-apiserver.sh" >"$work/kube-build.log" 2>&1 ||
-  { tail -5 "$work/kube-build.log" >&2; exit 1; }
+step "10. Start the Kubernetes test bed: etcd v3.6.16 + kube-apiserver v1.37.2 on 127.0.0.1"
+{ "$SCRIPTS/testbed/build-peer.sh" etcd && "$SCRIPTS/testbed/build-peer.sh" kube-apiserver; } \
+  >"$work/kube-build.log" 2>&1 || { tail -5 "$work/kube-build.log" >&2; exit 1; }
 "$SCRIPTS/testbed/kube-up.sh" "$work/kube" >"$work/kube-up.log" 2>&1 ||
   { tail -5 "$work/kube-up.log" >&2; exit 1; }
 KUBECONFIG="$work/kube/kubeconfig"

@@ -2,19 +2,28 @@
 # Builds one pinned peer of the test bed (a tool our users run) from the Go
 # module proxy with the ordinary `go` command and caches it outside the repo:
 #   ${ECRHELM_TESTBED_CACHE:-/var/cache/ecrhelm}/peers/<name>-<version>/<binary>
-# Usage: build-peer.sh NAME      (NAME: helm3, helm4, oras; `--list` lists them)
+# Usage: build-peer.sh NAME      (NAME: helm3, helm4, oras, eso, kube-apiserver,
+#                                 etcd; `--list` lists them)
+# A peer whose go.mod has `replace` lines cannot be `go install`ed by version:
+# it is built with `go build` inside a copy of our wrapper module
+# scripts/testbed/peers/<name>/ (go.mod requiring the peer, repeating its
+# replace lines, naming the package in a `tool` line; go.sum committed).
 # Idempotent: a cached binary that answers its version check is reused in about
 # a second. Prints the binary's path as its last line; on failure prints
 # `build-peer: FAILED: <reason>` and exits non-zero.
 set -euo pipefail
 
-# name | module package path | version | binary | version check (grep -F) | -X ldflags
+# name | module package path | version | binary | version check (grep -F) |
+# wrapper module (scripts/testbed/peers/<dir>; empty: go install PKG@VERSION)
 # Helm's source says only "v3.22" / "v4.3" (its Makefile stamps the full
-# version with -X), so the build stamps it the same way.
+# version with -X), so the build stamps it the same way (below).
 PEERS=(
-  "helm3|helm.sh/helm/v3/cmd/helm|v3.22.0|helm|v3.22.0|-X helm.sh/helm/v3/internal/version.version=v3.22.0"
-  "helm4|helm.sh/helm/v4/cmd/helm|v4.3.1|helm|v4.3.1|-X helm.sh/helm/v4/internal/version.version=v4.3.1"
+  "helm3|helm.sh/helm/v3/cmd/helm|v3.22.0|helm|v3.22.0|"
+  "helm4|helm.sh/helm/v4/cmd/helm|v4.3.1|helm|v4.3.1|"
   "oras|oras.land/oras/cmd/oras|v1.3.6|oras|1.3.6|"
+  "eso|github.com/external-secrets/external-secrets|v0.16.2|external-secrets|flags ok|eso"
+  "kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|v1.37.2|kube-apiserver|Kubernetes v1.37.2|kube-apiserver"
+  "etcd|go.etcd.io/etcd/server/v3|v3.6.16|etcd|etcd Version: 3.6.16|etcd"
 )
 LOCK_WAIT_SECONDS=3600
 
@@ -32,7 +41,8 @@ for p in "${PEERS[@]}"; do
   [ "${p%%|*}" = "$1" ] && ENTRY=$p
 done
 [ -n "$ENTRY" ] || die "unknown peer '$1': use one of: $(printf '%s ' "${PEERS[@]%%|*}")"
-IFS='|' read -r NAME PKG VERSION BINARY CHECK XFLAGS <<<"$ENTRY"
+IFS='|' read -r NAME PKG VERSION BINARY CHECK WRAPPER <<<"$ENTRY"
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 CACHE_ROOT=${ECRHELM_TESTBED_CACHE:-/var/cache/ecrhelm}
 OUT_DIR=$CACHE_ROOT/peers/$NAME-$VERSION
@@ -42,6 +52,10 @@ version_of() {
   case $NAME in
   helm*) "$1" version --short 2>/dev/null ;;
   oras) "$1" version 2>/dev/null ;;
+  kube-apiserver | etcd) "$1" --version 2>/dev/null ;;
+  # ESO's binary has no version flag (its build stamps nothing we can set
+  # here): a cached binary counts when it starts and knows its own flags.
+  eso) "$1" --help 2>&1 | grep -q -- --concurrent && echo "flags ok" ;;
   esac
 }
 binary_ok() {
@@ -89,12 +103,44 @@ TMP=$(mktemp -d "$OUT_DIR/.tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export GOPATH=$CACHE_ROOT/gopath GOCACHE=$CACHE_ROOT/go-build-peers GOFLAGS=-modcacherw
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOBIN=$TMP
-if ! "$GO" install -trimpath -ldflags "-s -w $XFLAGS" "$PKG@$VERSION" >"$TMP.log" 2>&1; then
-  tail -20 "$TMP.log" >&2
-  die "go install $PKG@$VERSION (log: $TMP.log)"
+# Packages built at once (default: the cores; 1 on a machine shared with other builds).
+GO_P=${ECRHELM_GO_BUILD_P:-$(nproc)}
+LDFLAGS="-s -w"
+case $NAME in
+helm3 | helm4)
+  LDFLAGS="$LDFLAGS -X helm.sh/helm/v${NAME#helm}/internal/version.version=$VERSION"
+  ;;
+kube-apiserver)
+  # What hack/lib/version.sh stamps, so --version and /version say v1.37.2.
+  minor=${VERSION#v1.}; minor=${minor%%.*}
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    LDFLAGS="$LDFLAGS -X $pkg.gitVersion=$VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    LDFLAGS="$LDFLAGS -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  ;;
+esac
+if [ -z "$WRAPPER" ]; then
+  if ! nice -n 10 "$GO" install -p "$GO_P" -trimpath -ldflags "$LDFLAGS" "$PKG@$VERSION" >"$TMP.log" 2>&1; then
+    tail -20 "$TMP.log" >&2
+    die "go install $PKG@$VERSION (log: $TMP.log)"
+  fi
+else
+  # A copy of the wrapper: the build may not write into the work tree, and
+  # -mod=readonly (the default) fails if go.mod/go.sum are not complete.
+  WDIR=$SCRIPT_DIR/peers/$WRAPPER
+  [ -f "$WDIR/go.mod" ] && [ -f "$WDIR/go.sum" ] || die "wrapper module $WDIR has no go.mod/go.sum"
+  mkdir -p "$TMP/mod"
+  cp "$WDIR/go.mod" "$WDIR/go.sum" "$TMP/mod/"
+  if ! (cd "$TMP/mod" && nice -n 10 "$GO" build -p "$GO_P" -mod=readonly -trimpath -ldflags "$LDFLAGS" \
+    -o "$TMP/$BINARY" "$PKG") >"$TMP.log" 2>&1; then
+    tail -20 "$TMP.log" >&2
+    die "go build $PKG in wrapper module $WRAPPER (log: $TMP.log)"
+  fi
 fi
 rm -f "$TMP.log"
-[ -x "$TMP/$BINARY" ] || die "go install left no $BINARY"
+# `go install` does not stamp helm's version: check it answers at all and
+# report the module version it was built from.
+[ -x "$TMP/$BINARY" ] || die "the build left no $BINARY"
 mv -f "$TMP/$BINARY" "$BIN"
 if ! binary_ok; then
   die "$BIN does not report $CHECK: $(version_of "$BIN" | head -1)"

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Starts a real Kubernetes API server for integration tests: etcd plus
-# kube-apiserver v1.20.2 (built and cached by build-kube-apiserver.sh), both on
-# free 127.0.0.1 ports, with a fresh data dir, fresh keys and random tokens.
+# kube-apiserver, both on free 127.0.0.1 ports, with a fresh data dir, fresh
+# keys and random tokens. Two versions (KUBE_TESTBED_VERSION):
+#   current (default)  kube-apiserver v1.37.2 + etcd v3.6.16, built from the Go
+#                      module proxy by build-peer.sh (kube-apiserver, etcd)
+#   oldest             kube-apiserver v1.20.2 (build-kube-apiserver.sh, Debian's
+#                      source package) + Debian's etcd 3.4: the oldest we support
 #
 #   scripts/testbed/kube-up.sh DIR      # then: . DIR/env ; kubectl --kubeconfig DIR/kubeconfig ...
 #   scripts/testbed/kube-down.sh DIR
@@ -12,7 +16,9 @@
 # DIR gets: kubeconfig, env (KEY=VALUE lines), ca.crt, admin.token,
 # nobody.token (an identity with no RBAC bindings), pki/, etcd/ (data), logs/,
 # etcd.pid, kube-apiserver.pid. Environment knobs:
+#   KUBE_TESTBED_VERSION   current (default) or oldest
 #   KUBE_APISERVER_BIN     use this binary instead of the cached build
+#   ETCD_BIN               use this etcd instead of the version's own
 #   KUBE_UP_TIMEOUT        seconds to wait for /readyz (default 60)
 set -euo pipefail
 
@@ -30,8 +36,11 @@ mkdir -p "$1"
 DIR=$(cd "$1" && pwd)
 [[ $DIR =~ ^[A-Za-z0-9_./+-]+$ ]] || die "DIR '$DIR' has characters that the env file cannot carry unquoted"
 
-for tool in etcd openssl curl setsid; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH (run scripts/testbed/build-kube-apiserver.sh, which installs etcd-server)"
+VERSION=${KUBE_TESTBED_VERSION:-current}
+case $VERSION in current | oldest) ;; *) die "KUBE_TESTBED_VERSION=$VERSION: use current or oldest" ;; esac
+
+for tool in openssl curl setsid; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool not on PATH (run scripts/install-deps.sh)"
 done
 
 # A DIR with live servers is not reused.
@@ -42,10 +51,29 @@ for name in etcd kube-apiserver; do
 done
 
 APISERVER=${KUBE_APISERVER_BIN:-}
-if [ -z "$APISERVER" ]; then
-  APISERVER=$("$SCRIPT_DIR/build-kube-apiserver.sh" | tail -n1) || die "no kube-apiserver binary (build-kube-apiserver.sh failed)"
+ETCD=${ETCD_BIN:-}
+if [ "$VERSION" = oldest ]; then
+  if [ -z "$APISERVER" ]; then
+    APISERVER=$("$SCRIPT_DIR/build-kube-apiserver.sh" | tail -n1) || die "no kube-apiserver binary (build-kube-apiserver.sh failed)"
+  fi
+  [ -n "$ETCD" ] || ETCD=$(command -v etcd) || die "etcd not on PATH (build-kube-apiserver.sh installs Debian's etcd-server)"
+else
+  if [ -z "$APISERVER" ]; then
+    APISERVER=$("$SCRIPT_DIR/build-peer.sh" kube-apiserver | tail -n1) || die "no kube-apiserver binary (build-peer.sh kube-apiserver failed)"
+  fi
+  if [ -z "$ETCD" ]; then
+    ETCD=$("$SCRIPT_DIR/build-peer.sh" etcd | tail -n1) || die "no etcd binary (build-peer.sh etcd failed)"
+  fi
 fi
 [ -x "$APISERVER" ] || die "kube-apiserver binary $APISERVER is not executable"
+[ -x "$ETCD" ] || die "etcd binary $ETCD is not executable"
+
+# Flags that differ between the versions: --insecure-port is gone since 1.24,
+# the klog flag --logtostderr since 1.26 (stderr is the default there).
+VERSION_FLAGS=()
+if [ "$VERSION" = oldest ]; then
+  VERSION_FLAGS=(--insecure-port=0 --logtostderr=true)
+fi
 
 T0=$(date +%s.%N)
 
@@ -119,7 +147,7 @@ for attempt in $(seq 1 $PORT_ATTEMPTS); do
   [ "$ETCD_PORT" != "$ETCD_PEER_PORT" ] || continue
   ETCD_URL=http://127.0.0.1:$ETCD_PORT
   rm -rf "$DIR/etcd"
-  start_group "$DIR/etcd.pid" "$DIR/logs/etcd.log" etcd \
+  start_group "$DIR/etcd.pid" "$DIR/logs/etcd.log" "$ETCD" \
     --name=ecrhelm-testbed \
     --data-dir="$DIR/etcd" \
     --listen-client-urls="$ETCD_URL" --advertise-client-urls="$ETCD_URL" \
@@ -149,7 +177,7 @@ for attempt in $(seq 1 $PORT_ATTEMPTS); do
   rm -rf "$DIR/pki/serving"; mkdir -p "$DIR/pki/serving"
   start_group "$DIR/kube-apiserver.pid" "$DIR/logs/kube-apiserver.log" "$APISERVER" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
-    --secure-port="$PORT" --insecure-port=0 \
+    --secure-port="$PORT" "${VERSION_FLAGS[@]}" \
     --etcd-servers="$ETCD_URL" \
     --cert-dir="$DIR/pki/serving" \
     --token-auth-file="$DIR/pki/tokens.csv" \
@@ -163,7 +191,7 @@ for attempt in $(seq 1 $PORT_ATTEMPTS); do
     --service-cluster-ip-range="$SERVICE_CIDR" \
     --endpoint-reconciler-type=none \
     --disable-admission-plugins=ServiceAccount \
-    --logtostderr=true --v=1
+    --v=1
   CERT=$DIR/pki/serving/apiserver.crt
   deadline=$(($(date +%s) + READY_TIMEOUT))
   ready=0
@@ -234,8 +262,9 @@ KUBE_APISERVER_LOG=$DIR/logs/kube-apiserver.log
 ETCD_URL=$ETCD_URL
 ETCD_PID=$(cat "$DIR/etcd.pid")
 ETCD_LOG=$DIR/logs/etcd.log
+KUBE_TESTBED_VERSION=$VERSION
 EOF
 
 STARTED_OK=1
-log "kube-apiserver ready at $URL in ${READY_SECONDS}s (pid $(cat "$DIR/kube-apiserver.pid"))"
+log "kube-apiserver ($VERSION: $("$APISERVER" --version 2>/dev/null)) ready at $URL in ${READY_SECONDS}s (pid $(cat "$DIR/kube-apiserver.pid"))"
 log "env: $DIR/env   kubeconfig: $DIR/kubeconfig"

@@ -54,10 +54,11 @@ UP=1
 K() { kubectl --kubeconfig "$DIR/kubeconfig" "$@"; }
 NS=smoke
 
-# 1. discovery / version (kubectl warns about v1.32 vs v1.20 skew; that is fine)
+# 1. discovery / version (kubectl v1.32 warns about skew with v1.20 and v1.37; that is fine)
+case $KUBE_TESTBED_VERSION in oldest) WANT=v1.20.2 ;; *) WANT=v1.37.2 ;; esac
 SERVER_VERSION=$(K version -o json 2>/dev/null || true)
-grep -q '"gitVersion": "v1.20.2"' <<<"$SERVER_VERSION" || fail "server version is not v1.20.2"
-ok "server is v1.20.2 at $KUBE_APISERVER_URL"
+grep -q "\"gitVersion\": \"$WANT\"" <<<"$SERVER_VERSION" || fail "server version is not $WANT"
+ok "server is $WANT at $KUBE_APISERVER_URL"
 
 # 2. namespace
 K create namespace "$NS" >/dev/null

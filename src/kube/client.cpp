@@ -139,6 +139,10 @@ http::Response KubeClient::send(const Call& call, http::BodySink sink) {
     req.url = config_.server + call.path;
     req.body = call.body;
     req.headers.set("Accept", "application/json");
+    // A current API server (1.37) may gzip a watch stream when the client
+    // accepts gzip (APIResponseCompression); the watch reader needs each event
+    // as it is sent, so watches ask for identity.
+    if (call.verb == "watch") req.headers.set("Accept-Encoding", "identity");
     if (!call.content_type.empty()) req.headers.set("Content-Type", call.content_type);
     Secret authz = auth_.authorization();
     if (!authz.empty()) req.headers.set("Authorization", authz.reveal());

@@ -17,7 +17,9 @@ void install_crds();
 // The same for Argo CD's own Application and AppProject CRDs (v3.5.1, from
 // ../shared/testdata/argocd-crds/).
 void install_argocd_crds();
-// The CRDs in these files, created or updated, then waited for.
+// The CRDs in these files, created or updated, then waited for, on every
+// call (no once-per-process): also for tests that install other CRDs under
+// the same names (ESO's own).
 void install_crd_files(const std::vector<std::string>& files);
 
 // Every non-empty document of a multi-document YAML text, as JSON. Plain
