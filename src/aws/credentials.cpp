@@ -1,5 +1,7 @@
 #include "aws/credentials.h"
 
+#include <spdlog/spdlog.h>
+
 #include "util/error.h"
 
 namespace ecrhelm::aws {
@@ -13,7 +15,32 @@ std::optional<Credentials> CachingProvider::load() {
     return cached_;
   }
   auto fresh = inner_->load();
-  if (fresh) cached_ = fresh;
+  if (!fresh) return fresh;
+  TimePoint now = clock_.now();
+  if (fresh->expiration && *fresh->expiration <= now) {
+    // As botocore: credentials still expired after a refresh are refused
+    // (they would only be rejected by AWS, less clearly). Instance metadata
+    // is the exception, as there: an expired answer is used with a warning
+    // while the service recovers (EC2's static stability).
+    if (!fresh->source.starts_with("imds")) {
+      fail(ErrorKind::kUnauthorized,
+           "the AWS credentials from {} expired at {} and are still expired after a refresh; "
+           "renew them at their source",
+           fresh->source.empty() ? inner_->name() : fresh->source,
+           format_iso8601(*fresh->expiration));
+    }
+    spdlog::warn(
+        "the AWS credentials from {} expired at {}; using them until the instance "
+        "metadata service answers with fresh ones",
+        fresh->source, format_iso8601(*fresh->expiration));
+    return fresh;  // not cached: asked again next time
+  }
+  if (fresh->expiration && *fresh->expiration <= now + kRefreshAhead) {
+    spdlog::warn("the AWS credentials from {} expire at {}, in less than {} s",
+                 fresh->source.empty() ? inner_->name() : fresh->source,
+                 format_iso8601(*fresh->expiration), kRefreshAhead.count());
+  }
+  cached_ = fresh;
   return fresh;
 }
 

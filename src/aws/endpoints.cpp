@@ -63,7 +63,19 @@ std::optional<std::string> endpoint_from_env(Service s, const Env& env) {
     if (auto v = env.get_nonempty(var)) {
       std::string url(trim(*v));
       while (url.size() > 1 && url.back() == '/') url.pop_back();
-      if (!url.empty()) return url;
+      if (url.empty()) continue;
+      // Only http(s) with a host: never a file:// or any other scheme libcurl knows.
+      size_t host_at = url.find("://");
+      std::string scheme = host_at == std::string::npos ? "" : to_lower(url.substr(0, host_at));
+      if ((scheme != "http" && scheme != "https") || host_at + 3 >= url.size() ||
+          url[host_at + 3] == '/') {
+        fail(ErrorKind::kInvalidInput,
+             "{} is not an http:// or https:// URL with a host{}; set it to e.g. "
+             "https://{}.us-west-2.amazonaws.com or unset it",
+             var, scheme.empty() ? "" : " (its scheme is " + scheme.substr(0, 16) + ":)",
+             s == Service::kSts ? "sts" : "api.ecr");
+      }
+      return url;
     }
   }
   return std::nullopt;
@@ -155,7 +167,14 @@ std::optional<std::string> region_from_env(const Env& env) {
   for (std::string_view var : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
     if (auto v = env.get_nonempty(var)) {
       std::string region(trim(*v));
-      if (!region.empty()) return region;
+      if (region.empty()) continue;
+      if (!is_valid_region(region)) {
+        constexpr size_t kMaxShown = 64;
+        fail(ErrorKind::kInvalidInput,
+             "{}='{}' is not a region name (e.g. us-west-2); fix or unset {}", var,
+             region.size() > kMaxShown ? region.substr(0, kMaxShown) + "..." : region, var);
+      }
+      return region;
     }
   }
   return std::nullopt;

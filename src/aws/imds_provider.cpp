@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "aws/container_provider.h"
+#include "http/client.h"
 #include "http/url.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -135,7 +136,8 @@ bool is_role_name(std::string_view s) {
 // One load(): the token and whether it was refreshed after a 401.
 class ImdsSession {
  public:
-  enum class TokenState { kToken, kNoToken, kUnreachable };
+  // kTimedOut: connected, no token in time; IMDSv1 is tried (as kNoToken).
+  enum class TokenState { kToken, kNoToken, kTimedOut, kUnreachable };
 
   ImdsSession(const ImdsConfig& cfg, http::HttpClient& http) : cfg_(cfg), http_(http) {}
 
@@ -148,6 +150,13 @@ class ImdsSession {
       http::Response resp;
       try {
         resp = http_.send(req);
+      } catch (const http::ReadTimeoutError& e) {
+        // Something answers there but gave no token in time: IMDSv1, as
+        // botocore does after a token read timeout (no retry).
+        last_network_error_ = e.what();
+        spdlog::debug("imds: token request timed out; trying IMDSv1");
+        token_.reset();
+        return TokenState::kTimedOut;
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kNetwork) throw;
         last_network_error_ = e.what();
@@ -294,10 +303,21 @@ std::optional<Credentials> ImdsProvider::load() {
                   session.last_network_error());
     return std::nullopt;
   }
-  if (state == ImdsSession::TokenState::kNoToken && cfg->v1_disabled) session.fail_v1_disabled();
+  const bool timed_out = state == ImdsSession::TokenState::kTimedOut;
+  if ((state == ImdsSession::TokenState::kNoToken || timed_out) && cfg->v1_disabled)
+    session.fail_v1_disabled();
 
   std::string list_url = cfg->base + std::string(kCredentialsPath);
-  http::Response roles = session.get(std::string(kCredentialsPath));
+  http::Response roles;
+  try {
+    roles = session.get(std::string(kCredentialsPath));
+  } catch (const Error& e) {
+    // No token in time and no IMDSv1 answer either: not a metadata service
+    // (botocore finds no credentials there and moves on).
+    if (!timed_out || e.kind() != ErrorKind::kNetwork) throw;
+    spdlog::debug("imds: {} answered neither IMDSv2 nor IMDSv1 in time; moving on", cfg->base);
+    return std::nullopt;
+  }
   if (roles.status == 404) {
     spdlog::debug("imds: no IAM role is attached to this instance (404 from {})", list_url);
     return std::nullopt;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
+#include "util/secret.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
 
@@ -135,7 +136,8 @@ std::optional<Credentials> ProcessProvider::load() {
          profile_, timeout_.count());
   }
   if (r.exit_code != 0) {
-    std::string err = first_line(r.err);
+    // Redacted before it is cut, so no piece of a token is left at the cut.
+    std::string err = first_line(redact_token_like(r.err));
     std::string how = r.exit_code < 0 ? std::string("was killed by a signal")
                                       : "exited with code " + std::to_string(r.exit_code);
     fail(ErrorKind::kRemote, "credential_process for profile {} {}{}{}; run the command by hand",

@@ -134,6 +134,15 @@ std::vector<IniSection> parse_ini(std::string_view text, const std::string& file
              "may follow it",
              file, lineno, name);
       }
+      // As the AWS CLI v1 (Python's configparser, strict): one header per
+      // section and file; a second one would merge silently otherwise.
+      for (const auto& earlier : sections) {
+        if (earlier.name == name) {
+          fail(ErrorKind::kInvalidInput,
+               "{} line {}: section [{}] already appears on line {}; merge the two into one", file,
+               lineno, name, earlier.line);
+        }
+      }
       IniSection s;
       s.name = std::string(name);
       s.line = lineno;

@@ -134,6 +134,9 @@ std::optional<AwsError> parse_aws_error(const http::Response& resp) {
   return e;
 }
 
+// An attempt is not started (or retried) with less time than this left.
+constexpr std::chrono::milliseconds kMinAttemptTime{1000};
+
 bool is_throttling_code(std::string_view code) {
   static const char* kCodes[] = {"Throttling",
                                  "ThrottlingException",
@@ -167,34 +170,62 @@ http::Response send_aws(const ServiceContext& ctx, http::Request req, const Cred
                         std::string_view action) {
   std::mt19937_64 rng(std::random_device{}());
   const int attempts = std::max(1, ctx.backoff.max_attempts);
+  // Time used so far: attempts as the clock saw them, plus the waits asked
+  // of ctx.sleep (counted apart, so a test's instant sleep still counts).
+  std::chrono::milliseconds spent{0};
+  auto remaining = [&] { return ctx.call_budget - spent; };
+  // A retry after waiting d is worth it only with time left for the attempt.
+  auto fits = [&](std::chrono::milliseconds d) { return d + kMinAttemptTime <= remaining(); };
+  auto wait = [&](std::chrono::milliseconds d) {
+    spent += d;
+    if (ctx.sleep) ctx.sleep(d);
+  };
+  const std::string budget_note =
+      fmt::format("the {} s budget of an AWS call is used up",
+                  std::chrono::duration_cast<std::chrono::seconds>(ctx.call_budget).count());
   for (int attempt = 1;; ++attempt) {
     http::Request signed_req = req;
+    signed_req.timeout = std::max(kMinAttemptTime, std::min(req.timeout, remaining()));
+    signed_req.connect_timeout = std::min(signed_req.connect_timeout, signed_req.timeout);
     if (creds) sigv4::sign(signed_req, *creds, region, service, ctx.clock->now());
     bool last = attempt >= attempts;
     http::Response resp;
+    TimePoint started = ctx.clock->now();
     try {
       resp = ctx.http->send(signed_req);
+      spent += std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock->now() - started);
     } catch (const Error& e) {
+      spent += std::chrono::duration_cast<std::chrono::milliseconds>(ctx.clock->now() - started);
       if (e.kind() != ErrorKind::kNetwork || last) {
         throw Error(e.kind(), fmt::format("{} {}: {}", service, action, e.what()));
       }
       auto d = http::retry_delay(ctx.backoff, attempt, rng, std::nullopt);
+      if (!fits(d)) {
+        throw Error(e.kind(), fmt::format("{} {}: {} ({} after {} attempt{})", service, action,
+                                          e.what(), budget_note, attempt, attempt == 1 ? "" : "s"));
+      }
       spdlog::debug("{} {}: attempt {} failed ({}); retrying in {} ms", service, action, attempt,
                     e.what(), d.count());
-      if (ctx.sleep) ctx.sleep(d);
+      wait(d);
       continue;
     }
     if (resp.status >= 200 && resp.status < 300) return resp;
     auto err = parse_aws_error(resp);
+    std::string budget_used;
     if (!last && is_retryable(resp, err)) {
       std::optional<std::chrono::milliseconds> retry_after;
       if (auto ra = resp.headers.get("Retry-After"))
         retry_after = http::parse_retry_after(*ra, ctx.clock->now());
       auto d = http::retry_delay(ctx.backoff, attempt, rng, retry_after);
-      spdlog::debug("{} {}: HTTP {} {} on attempt {}; retrying in {} ms", service, action,
-                    resp.status, err ? err->code : "", attempt, d.count());
-      if (ctx.sleep) ctx.sleep(d);
-      continue;
+      if (fits(d)) {
+        spdlog::debug("{} {}: HTTP {} {} on attempt {}; retrying in {} ms", service, action,
+                      resp.status, err ? err->code : "", attempt, d.count());
+        wait(d);
+        continue;
+      }
+      budget_used = retry_after ? fmt::format("; {} (Retry-After {} s)", budget_note,
+                                              retry_after->count() / 1000)
+                                : "; " + budget_note;
     }
     std::string code = err ? err->code : "HTTP" + std::to_string(resp.status);
     ErrorKind kind = kind_for(resp.status, code);
@@ -202,7 +233,8 @@ http::Response send_aws(const ServiceContext& ctx, http::Request req, const Cred
     if (err && !err->message.empty()) msg += ": " + err->message;
     msg += fmt::format(" (HTTP {}", resp.status);
     if (err && !err->request_id.empty()) msg += ", request id " + err->request_id;
-    msg += fmt::format(", {} attempt{}); {}", attempt, attempt == 1 ? "" : "s", hint_for(kind));
+    msg += fmt::format(", {} attempt{}{}); {}", attempt, attempt == 1 ? "" : "s", budget_used,
+                       hint_for(kind));
     throw Error(kind, msg);
   }
 }

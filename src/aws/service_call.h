@@ -18,11 +18,18 @@
 namespace ecrhelm::aws {
 
 // What every AWS client needs, passed by value (holds references).
+// The most one AWS call (STS, ECR) may take with all its attempts and
+// waits: a credential helper sits on every registry request, so a stalled
+// endpoint or a huge Retry-After must not hold a pull for minutes. Attempts
+// are cut to fit; a wait that would not fit ends the call at once.
+inline constexpr std::chrono::seconds kDefaultAwsCallBudget{45};
+
 struct ServiceContext {
   http::HttpClient* http = nullptr;
   const Env* env = nullptr;
   const Clock* clock = nullptr;
   http::BackoffPolicy backoff;
+  std::chrono::milliseconds call_budget = kDefaultAwsCallBudget;
   // Sleeps between retries; tests replace it to run instantly and to count.
   std::function<void(std::chrono::milliseconds)> sleep;
   EndpointOptions endpoint_options;

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "aws/profile_file.h"
 #include "util/error.h"
 #include "util/fs.h"
@@ -93,6 +95,16 @@ void TokenFileCache::put(const IdentityMaterial& who, const AuthorizationToken& 
   auto name = entry_name(who);
   if (!name) {
     spdlog::warn("cannot use the token cache: its key {} cannot be read or created", key_path_);
+    return;
+  }
+  // Concurrent helpers (Docker asks once per registry request) must not lose
+  // each other's entries: read-modify-rename under a lock beside the file.
+  std::optional<FileLock> lock;
+  try {
+    make_dirs(dirname_of(path_), 0700);
+    lock.emplace(path_ + ".lock");
+  } catch (const Error& e) {
+    spdlog::warn("cannot write token cache: {}", e.what());
     return;
   }
   auto j = read_cache(path_);

@@ -10,6 +10,7 @@
 #include "cli/runtime.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/temp_files.h"
 
 namespace {
 
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
   using namespace ecrhelm;
   std::string self = argc > 0 ? argv[0] : "ecrhelm";
   cli::GlobalFlags flags;
+  // A signal while a chart, folder or config is being written removes its
+  // temporary file (the controller replaces SIGINT/SIGTERM with its own stop).
+  install_temp_file_cleanup();
 
   // Called as docker-credential-ecrhelm: the Docker credential-helper protocol.
   if (ends_with(self, "docker-credential-ecrhelm")) {
@@ -74,6 +78,24 @@ int main(int argc, char** argv) {
         ""},
        {"echo 123456789012.dkr.ecr.us-west-2.amazonaws.com | docker-credential-ecrhelm get", ""}});
   app.footer(app.get_footer() + kExitCodes);
+
+  // CLI11 says only "A subcommand is required" for `ecrhelm nosuchcmd`: name it.
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--log-format" || a == "--profile") {
+      ++i;
+      continue;
+    }
+    if (a.starts_with("-")) continue;
+    bool known = false;
+    for (auto& c : commands) known = known || c.app->check_name(a);
+    if (!known) {
+      std::cerr << "ecrhelm: unknown command '" << a.substr(0, 64)
+                << "'; run `ecrhelm --help` for the list of commands\n";
+      return 2;
+    }
+    break;
+  }
 
   try {
     app.parse(argc, argv);

@@ -20,6 +20,11 @@ oci::CredentialOptions credential_options(const RegistryFlags& f) {
     std::string pw;
     std::getline(std::cin, pw);
     o.password = Secret(std::string(trim(pw)));
+    if (o.password.empty()) {
+      throw ecrhelm::Error(ErrorKind::kInvalidInput,
+                           "--password-stdin read an empty password; pipe the password in "
+                           "(e.g. aws ecr get-login-password | ecrhelm ...)");
+    }
   } else if (!f.username.empty()) {
     throw ecrhelm::Error(ErrorKind::kInvalidInput,
                          "--username needs --password-stdin (passwords never go in argv)");

@@ -139,6 +139,10 @@ Response CurlHttpClient::send(const Request& req) {
   curl_easy_setopt(h, CURLOPT_USERAGENT, user_agent_.c_str());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, long(req.timeout.count()));
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, long(req.connect_timeout.count()));
+  if (req.low_speed_bytes > 0 && req.low_speed_time.count() > 0) {
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, req.low_speed_bytes);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, long(req.low_speed_time.count()));
+  }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
@@ -202,6 +206,8 @@ Response CurlHttpClient::send(const Request& req) {
   CURLcode rc = curl_easy_perform(h);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_off_t connect_us = 0;
+  curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
   resp.status = status;
   // Keep the handle (and its connection cache) for the next request, with no
   // pointers left into this call's stack or the freed header list.
@@ -225,6 +231,16 @@ Response CurlHttpClient::send(const Request& req) {
   }
   if (rc != CURLE_OK) {
     std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    if (rc == CURLE_SSL_CACERT_BADFILE && !tls_.ca_file.empty()) {
+      fail(ErrorKind::kInvalidInput,
+           "CA file {} cannot be used ({}); give a PEM bundle of CA certificates", tls_.ca_file,
+           detail);
+    }
+    if (rc == CURLE_SSL_CACERT_BADFILE && !tls_.ca_pem.empty()) {
+      fail(ErrorKind::kInvalidInput,
+           "the CA data ({} bytes) is not a PEM bundle of CA certificates ({}); fix it",
+           tls_.ca_pem.size(), detail);
+    }
     if (rc == CURLE_PEER_FAILED_VERIFICATION) {
       auto url = parse_url(req.url);
       std::string peer = url ? url->authority() : redact_url(req.url);
@@ -232,6 +248,12 @@ Response CurlHttpClient::send(const Request& req) {
                                              req.method, redact_url(req.url), peer, detail));
     }
     spdlog::debug("http {} {} failed after {} ms: {}", req.method, redact_url(req.url), ms, detail);
+    if (rc == CURLE_OPERATION_TIMEDOUT && connect_us > 0) {
+      throw ReadTimeoutError(fmt::format(
+          "{} {}: connected, but the answer did not complete in time ({}); check the peer, the "
+          "network and proxy settings",
+          req.method, redact_url(req.url), detail));
+    }
     fail(ErrorKind::kNetwork, "{} {}: {}; check the address, network and proxy settings",
          req.method, redact_url(req.url), detail);
   }

@@ -38,6 +38,14 @@ class TlsVerifyError : public Error {
   std::string authority_;
 };
 
+// The peer accepted the connection but the request did not finish within its
+// timeout (a kNetwork Error); apart from a connection that never opened, so a
+// caller can tell "nothing there" from "something there that did not answer".
+class ReadTimeoutError : public Error {
+ public:
+  explicit ReadTimeoutError(std::string message) : Error(ErrorKind::kNetwork, std::move(message)) {}
+};
+
 struct TlsOptions {
   std::string ca_file;  // extra CA bundle (PEM); empty = system store
   std::string ca_pem;   // the same, in memory (kubeconfig's certificate-authority-data)

@@ -48,6 +48,11 @@ struct Request {
   std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout;
   size_t max_response_bytes = kDefaultMaxResponseBytes;  // ignored when sink is set
   BodySink sink;
+  // Ends the transfer (Error(kNetwork)) when fewer than low_speed_bytes per
+  // second arrive for low_speed_time (libcurl's LOW_SPEED_LIMIT/TIME): a peer
+  // that sends headers and a few bytes, then stalls. 0 = off (timeout only).
+  long low_speed_bytes = 0;
+  std::chrono::seconds low_speed_time{0};
   // Polled about once a second while the transfer runs (also when idle, as a
   // long watch is): true ends it with Error(kNetwork, "cancelled").
   std::function<bool()> cancelled;

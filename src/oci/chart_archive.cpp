@@ -17,6 +17,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/strings.h"
+#include "util/temp_files.h"
 
 namespace ecrhelm::oci {
 namespace {
@@ -205,10 +206,13 @@ void check_chart_archive(std::string_view tgz) {
   walk(r.a, [](const Entry&) { return false; }, [](const Entry&, std::string_view) {});
 }
 
-std::string extract_chart(const std::string& tgz_path, const std::string& parent) {
+std::string extract_chart(const std::string& tgz_path, const std::string& parent,
+                          const std::string& what) {
+  const std::string& name = what.empty() ? tgz_path : what;
   make_dirs(parent, 0755);
   std::string tmp = parent + "/.ecrhelm-untar-" + hex_encode(random_bytes(6));
   make_dirs(tmp, 0700);
+  TempFileGuard on_signal(tmp, /*is_folder=*/true);
   auto cleanup = [&] {
     std::error_code ec;
     std::filesystem::remove_all(tmp, ec);
@@ -218,7 +222,7 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
     archive_read_support_filter_gzip(r.a);
     archive_read_support_format_tar(r.a);
     if (archive_read_open_filename(r.a, tgz_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-      fail(ErrorKind::kInvalidInput, "chart archive {} is not a valid .tgz: {}", tgz_path,
+      fail(ErrorKind::kInvalidInput, "chart archive {} is not a valid .tgz: {}", name,
            archive_error_string(r.a));
     }
     std::string top;
@@ -274,7 +278,7 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
           }
         });
     close_out();
-    if (top.empty()) fail(ErrorKind::kInvalidInput, "chart archive {} is empty", tgz_path);
+    if (top.empty()) fail(ErrorKind::kInvalidInput, "chart archive {} is empty", name);
     std::string final_dir = parent + "/" + top;
     if (file_exists(final_dir)) {
       fail(ErrorKind::kInvalidInput, "{} already exists; remove it or choose another --untardir",
@@ -285,6 +289,10 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
     }
     cleanup();
     return final_dir;
+  } catch (const Error& e) {
+    cleanup();
+    if (std::string_view(e.what()).find(name) != std::string_view::npos) throw;
+    fail(e.kind(), "{}: {}", name, e.what());
   } catch (...) {
     cleanup();
     throw;

@@ -36,7 +36,9 @@ void check_chart_archive(std::string_view tgz);
 
 // Extracts the archive at tgz_path into parent/<top folder>; the folder must
 // not exist yet. Extraction goes to a temporary folder that is renamed into
-// place only when everything passed. Returns the created folder.
-std::string extract_chart(const std::string& tgz_path, const std::string& parent);
+// place only when everything passed. Returns the created folder. Errors name
+// the archive as `what` (e.g. the reference it was pulled from), else its path.
+std::string extract_chart(const std::string& tgz_path, const std::string& parent,
+                          const std::string& what = "");
 
 }  // namespace ecrhelm::oci

@@ -14,6 +14,7 @@
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/fs.h"
+#include "util/temp_files.h"
 
 namespace ecrhelm::oci {
 namespace {
@@ -27,6 +28,7 @@ class PendingFile {
     make_dirs(dir, 0755);
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) fail(ErrorKind::kInvalidInput, "cannot write in {}; check the folder", dir);
+    on_signal_.emplace(tmp_);
   }
   ~PendingFile() {
     if (fd_ >= 0) ::close(fd_);
@@ -57,10 +59,12 @@ class PendingFile {
     if (::rename(tmp_.c_str(), final_path.c_str()) != 0)
       fail(ErrorKind::kInvalidInput, "cannot write {}", final_path);
     committed_ = true;
+    on_signal_.reset();
   }
 
  private:
   std::string dir_, tmp_;
+  std::optional<TempFileGuard> on_signal_;  // removed on SIGINT/SIGTERM/SIGHUP too
   int fd_ = -1;
   bool committed_ = false;
 };
@@ -68,6 +72,35 @@ class PendingFile {
 std::string join_path(const std::string& dir, const std::string& name) {
   if (name.starts_with("/")) return name;
   return dir.empty() || dir == "." ? name : dir + "/" + name;
+}
+
+// The folders from `dir` up that do not exist yet: removed again (if still
+// empty) when the pull that created them fails, so a failed --untar leaves
+// no empty --untardir behind.
+class CreatedFolders {
+ public:
+  explicit CreatedFolders(const std::string& dir) {
+    for (std::string d = dir; !d.empty() && d != "." && d != "/" && !file_exists(d);
+         d = dirname_of(d))
+      missing_.push_back(d);
+  }
+  ~CreatedFolders() {
+    if (!keep_)
+      for (const auto& d : missing_) ::rmdir(d.c_str());  // only succeeds when empty
+  }
+  void keep() { keep_ = true; }
+
+ private:
+  std::vector<std::string> missing_;  // deepest first
+  bool keep_ = false;
+};
+
+// name:tag, or name@sha256:... when pulled by digest only (never name:sha256:...).
+std::string shown(const Reference& ref, const std::string& tag, const std::string& digest = "") {
+  std::string out = ref.registry + "/" + ref.repository;
+  if (!tag.empty()) return out + ":" + tag;
+  std::string d = digest.empty() ? ref.digest : digest;
+  return d.empty() ? out : out + "@" + d;
 }
 
 }  // namespace
@@ -121,27 +154,26 @@ ResolvedChart ChartPuller::resolve(const Reference& ref, const std::string& vers
       }
     }
     if (!found) {
-      fail(ErrorKind::kInvalidInput, "index {} of {} holds no Helm chart manifest", out.tag,
-           ref.repository);
+      fail(ErrorKind::kInvalidInput, "index {} holds no Helm chart manifest", shown(ref, out.tag));
     }
   }
   out.digest = fm.digest;
   out.manifest = parse_manifest(fm.body);
   if (out.manifest.config.media_type != kHelmConfigMediaType) {
     fail(ErrorKind::kInvalidInput,
-         "{}/{}:{} is not a Helm chart: its config media type is '{}', not '{}'", ref.registry,
-         ref.repository, out.tag, out.manifest.config.media_type, kHelmConfigMediaType);
+         "{} is not a Helm chart: its config media type is '{}', not '{}'", shown(ref, out.tag),
+         out.manifest.config.media_type, kHelmConfigMediaType);
   }
   out.layers = find_chart_layers(out.manifest);
   if (out.layers.legacy_media_type) {
-    warn(fmt::format("{}/{}:{} uses the legacy chart media type {}", ref.registry, ref.repository,
-                     out.tag, kHelmLegacyChartLayerMediaType));
+    warn(fmt::format("{} uses the legacy chart media type {}", shown(ref, out.tag),
+                     kHelmLegacyChartLayerMediaType));
   }
   return out;
 }
 
 std::string ChartPuller::fetch_chart_bytes(const ResolvedChart& chart) {
-  return client_.fetch_blob_bytes(chart.ref, chart.layers.chart, kMaxChartUncompressedBytes);
+  return client_.fetch_blob_bytes(chart.ref, chart.layers.chart, kMaxChartBlobBytes);
 }
 
 PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
@@ -150,47 +182,82 @@ PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
   // once, the chart into a temporary file: one registry round trip less.
   // resolve() has cached the registry's authorization for both.
   const std::string dir = opts.untar ? join_path(opts.dest_dir, opts.untar_dir) : opts.dest_dir;
+  // Checked before anything is written or fetched (fetch_blob checks again).
+  if (chart.layers.chart.size < 0 || uint64_t(chart.layers.chart.size) > kMaxChartBlobBytes) {
+    fail(ErrorKind::kRemote,
+         "the chart layer of {} declares {} bytes, over the {} byte chart limit; refused before "
+         "downloading",
+         shown(ref, chart.tag, chart.digest), chart.layers.chart.size, kMaxChartBlobBytes);
+  }
+  CreatedFolders created(dir);
   PendingFile out(dir.empty() ? "." : dir);
   auto config_job = std::async(std::launch::async, [&] {
     return client_.fetch_blob_bytes(chart.ref, chart.manifest.config, kMaxConfigBlobBytes);
   });
-  client_.fetch_blob(chart.ref, chart.layers.chart,
-                     [&](std::string_view chunk) { return out.write(chunk); });
+  client_.fetch_blob(
+      chart.ref, chart.layers.chart, [&](std::string_view chunk) { return out.write(chunk); },
+      int64_t(kMaxChartBlobBytes));
   std::string config = config_job.get();
   auto cj = nlohmann::json::parse(config, nullptr, false);
+  std::string config_name, config_version;
+  if (cj.is_object() && cj.contains("name") && cj["name"].is_string()) config_name = cj["name"];
+  if (cj.is_object() && cj.contains("version") && cj["version"].is_string())
+    config_version = cj["version"];
+  // Named as helm pull names it (pkg/downloader DownloadTo): the last element
+  // of the reference's path and the tag it resolved, never Chart.yaml's
+  // values. Pulled by digest only (no tag), the version is Chart.yaml's.
   PullResult r;
   r.digest = chart.digest;
   r.tag = chart.tag;
-  if (cj.is_object() && cj.contains("name") && cj["name"].is_string()) r.name = cj["name"];
-  if (cj.is_object() && cj.contains("version") && cj["version"].is_string())
-    r.version = cj["version"];
-  if (r.name.empty()) r.name = ref.repository.substr(ref.repository.rfind('/') + 1);
-  if (r.version.empty()) r.version = from_tag(chart.tag);
-  if (r.name.find('/') != std::string::npos || r.name.starts_with(".") ||
-      r.version.find('/') != std::string::npos) {
-    fail(ErrorKind::kInvalidInput, "chart name '{}' or version '{}' is not a safe file name",
-         r.name, r.version);
+  r.name = ref.repository.substr(ref.repository.rfind('/') + 1);
+  r.version = chart.tag.empty() ? config_version : from_tag(chart.tag);
+  if (r.version.empty()) r.version = chart.digest.substr(chart.digest.find(':') + 1, 12);
+  if ((!config_name.empty() && config_name != r.name) ||
+      (!config_version.empty() && config_version != r.version)) {
+    warn(fmt::format(
+        "{} holds chart {} {} (its Chart.yaml); named {}-{}.tgz from the "
+        "reference, as helm pull does",
+        shown(ref, chart.tag, chart.digest), config_name, config_version, r.name, r.version));
+  }
+  if (r.version.find('/') != std::string::npos || r.version.starts_with(".")) {
+    fail(ErrorKind::kInvalidInput, "chart version '{}' of {}/{} is not a safe file name", r.version,
+         ref.registry, ref.repository);
   }
   std::string file_name = r.name + "-" + r.version + ".tgz";
   if (opts.untar) {
-    r.path = extract_chart(out.tmp_path(), join_path(opts.dest_dir, opts.untar_dir));
+    // extract_chart never replaces an existing folder.
+    r.path = extract_chart(out.tmp_path(), join_path(opts.dest_dir, opts.untar_dir),
+                           fmt::format("{}/{}@{}", ref.registry, ref.repository, chart.digest));
   } else {
     std::optional<PendingFile> prov;
     if (opts.prov) {
       if (!chart.layers.provenance) {
-        fail(ErrorKind::kNotFound, "{}/{}:{} has no provenance layer (--prov)", ref.registry,
-             ref.repository, chart.tag);
+        fail(ErrorKind::kNotFound, "{} has no provenance layer (--prov)",
+             shown(ref, chart.tag, chart.digest));
       }
       std::string p =
           client_.fetch_blob_bytes(chart.ref, *chart.layers.provenance, kMaxProvenanceBytes);
       prov.emplace(dir.empty() ? "." : dir);
       prov->write(p);
     }
+    claim(join_path(dir, file_name), chart, ref);
     out.commit(file_name);
     if (prov) prov->commit(file_name + ".prov");
     r.path = join_path(dir, file_name);
   }
+  created.keep();
   return r;
+}
+
+void ChartPuller::claim(const std::string& path, const ResolvedChart& chart, const Reference& ref) {
+  std::lock_guard lock(claimed_mu_);
+  auto [it, inserted] = claimed_.emplace(path, chart.digest);
+  if (!inserted && it->second != chart.digest) {
+    fail(ErrorKind::kInvalidInput,
+         "{}/{}@{} would overwrite {}, written by another reference of this pull; pull them into "
+         "different folders (-d)",
+         ref.registry, ref.repository, chart.digest, path);
+  }
 }
 
 std::vector<std::string> ChartPuller::versions(const Reference& ref) {

@@ -5,10 +5,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "oci/chart_archive.h"
 #include "oci/manifest.h"
 #include "oci/reference.h"
 #include "oci/registry_client.h"
@@ -18,6 +21,9 @@ namespace ecrhelm::oci {
 inline constexpr size_t kMaxConfigBlobBytes = 1 << 20;
 inline constexpr size_t kMaxProvenanceBytes = 1 << 20;
 inline constexpr size_t kMaxIndexCandidates = 16;
+// The chart layer (compressed) is never larger than the whole extracted chart
+// may be (kMaxChartUncompressedBytes): a bigger one is refused unread.
+inline constexpr size_t kMaxChartBlobBytes = kMaxChartUncompressedBytes;
 
 struct ResolvedChart {
   Reference ref;       // with the tag (if any) that was resolved
@@ -58,7 +64,13 @@ class ChartPuller {
 
  private:
   std::string pick_tag(const Reference& ref, const std::string& version);
+  // Records that this puller writes `path` (the .tgz)
+  // with `chart`; a second chart for the same path in one run is refused
+  // (the same chart again is fine).
+  void claim(const std::string& path, const ResolvedChart& chart, const Reference& ref);
   RegistryClient& client_;
+  std::mutex claimed_mu_;
+  std::map<std::string, std::string> claimed_;  // path -> manifest digest
 };
 
 }  // namespace ecrhelm::oci

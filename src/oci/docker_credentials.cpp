@@ -9,6 +9,7 @@
 
 #include "util/encoding.h"
 #include "util/error.h"
+#include "util/secret.h"
 #include "util/strings.h"
 #include "util/subprocess.h"
 
@@ -103,7 +104,8 @@ std::string failure_hint(const ProcessResult& r) {
     std::string_view t = trim(*text);
     if (t.empty()) continue;
     if (t.front() == '{' || t.front() == '[') return "";  // JSON may carry credentials
-    std::string_view line = t.substr(0, t.find_first_of("\r\n"));
+    // Redacted before it is cut, so no piece of a token is left at the cut.
+    std::string line = redact_token_like(t.substr(0, t.find_first_of("\r\n")));
     std::string out(line.substr(0, kMaxHelperMessageChars));
     for (char& c : out) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';

@@ -310,9 +310,11 @@ FetchedManifest RegistryClient::get_manifest(const Reference& ref, const std::st
   req.url = base_url(ref) + "/v2/" + ref.repository + "/manifests/" + tag_or_digest;
   req.headers.add("Accept", std::string(kManifestAcceptHeader));
   req.max_response_bytes = kMaxManifestBytes;
+  // How errors name it: name:tag, or name@sha256:... for a digest.
+  const std::string at = (tag_or_digest.find(':') != std::string::npos ? "@" : ":") + tag_or_digest;
   http::Response resp = get(ref, req);  // over kMaxManifestBytes: an error naming URL and limit
   if (resp.status != 200) {
-    fail_status(fmt::format("manifest {}/{}:{}", ref.registry, ref.repository, tag_or_digest), resp,
+    fail_status(fmt::format("manifest {}/{}{}", ref.registry, ref.repository, at), resp,
                 auth_.credential_source(ref.registry));
   }
   FetchedManifest m;
@@ -325,8 +327,8 @@ FetchedManifest RegistryClient::get_manifest(const Reference& ref, const std::st
   }
   m.digest = digest_of(algorithm, m.body);
   if (!claimed.empty() && m.digest != claimed) {
-    fail(ErrorKind::kRemote, "manifest {}/{}:{} does not match its digest: expected {}, got {}",
-         ref.registry, ref.repository, tag_or_digest, claimed, m.digest);
+    fail(ErrorKind::kRemote, "manifest {}/{}{} does not match its digest: expected {}, got {}",
+         ref.registry, ref.repository, at, claimed, m.digest);
   }
   m.media_type = resp.headers.get("Content-Type").value_or("");
   if (auto semi = m.media_type.find(';'); semi != std::string::npos) m.media_type.resize(semi);
@@ -335,7 +337,12 @@ FetchedManifest RegistryClient::get_manifest(const Reference& ref, const std::st
 }
 
 void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
-                                const http::BodySink& sink) {
+                                const http::BodySink& sink, int64_t max_bytes) {
+  if (d.size < 0 || d.size > max_bytes) {
+    fail(ErrorKind::kRemote,
+         "blob {}/{}@{} declares {} bytes, over the {} byte limit; refused before downloading",
+         ref.registry, ref.repository, d.digest, d.size, max_bytes);
+  }
   // Large blobs are hashed on a second thread (overlapping the transfer);
   // small ones inline, where a thread would cost more than it saves.
   const std::string algorithm = DigestHasher::algorithm_of(d.digest);
@@ -349,7 +356,9 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
   bool oversize = false;
   http::Request req;
   req.url = base_url(ref) + "/v2/" + ref.repository + "/blobs/" + d.digest;
-  req.timeout = std::chrono::minutes(30);
+  req.timeout = kBlobTimeout;
+  req.low_speed_bytes = opts_.blob_low_speed_bytes;
+  req.low_speed_time = opts_.blob_low_speed_time;
   req.sink = [&](std::string_view chunk) {
     received += int64_t(chunk.size());
     if (received > d.size) {
@@ -388,15 +397,14 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
 
 std::string RegistryClient::fetch_blob_bytes(const Reference& ref, const Descriptor& d,
                                              size_t max_bytes) {
-  if (d.size < 0 || size_t(d.size) > max_bytes) {
-    fail(ErrorKind::kRemote, "blob {} is {} bytes, over the {} byte limit", d.digest, d.size,
-         max_bytes);
-  }
   std::string out;
-  fetch_blob(ref, d, [&](std::string_view chunk) {
-    out.append(chunk);
-    return true;
-  });
+  fetch_blob(
+      ref, d,
+      [&](std::string_view chunk) {
+        out.append(chunk);
+        return true;
+      },
+      int64_t(max_bytes));
   return out;
 }
 

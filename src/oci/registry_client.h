@@ -26,9 +26,16 @@ inline constexpr int kMaxTagPages = 1000;
 inline constexpr size_t kMaxTags = 100000;
 inline constexpr std::chrono::seconds kDefaultBearerLifetime{60};  // distribution's default
 inline constexpr int64_t kBackgroundHashMinBytes = 4 << 20;  // larger blobs hash on a 2nd thread
+// A blob download slower than this for this long has stalled: it ends with an
+// error instead of waiting for the 30-minute total timeout.
+inline constexpr long kBlobLowSpeedBytesPerSecond = 1024;
+inline constexpr std::chrono::seconds kBlobLowSpeedTime{30};
+inline constexpr std::chrono::minutes kBlobTimeout{30};
 
 struct RegistryOptions {
   bool plain_http = false;  // http:// instead of https://
+  long blob_low_speed_bytes = kBlobLowSpeedBytesPerSecond;
+  std::chrono::seconds blob_low_speed_time = kBlobLowSpeedTime;
 };
 
 class AuthClient {
@@ -76,8 +83,10 @@ class RegistryClient {
   FetchedManifest get_manifest(const Reference& ref, const std::string& tag_or_digest,
                                const std::string& expect_digest = "");
   // Streams a blob to sink, verifying digest and size while it streams.
-  // Throws (and the sink has seen partial data) on any mismatch.
-  void fetch_blob(const Reference& ref, const Descriptor& d, const http::BodySink& sink);
+  // A descriptor declaring more than max_bytes is refused before the first
+  // byte. Throws (and the sink has seen partial data) on any mismatch.
+  void fetch_blob(const Reference& ref, const Descriptor& d, const http::BodySink& sink,
+                  int64_t max_bytes);
   // A small blob in memory (configs, provenance), size-capped.
   std::string fetch_blob_bytes(const Reference& ref, const Descriptor& d, size_t max_bytes);
   // Every tag, following Link pages on the same origin, capped.

@@ -19,13 +19,19 @@ std::string helm_registry_config_path(const Env& env);
 // $DOCKER_CONFIG/config.json, else ~/.docker/config.json.
 std::string docker_config_path(const Env& env);
 
+// Deeper nesting is refused at parse time (the serializer recurses).
+inline constexpr int kMaxRegistryConfigDepth = 64;
+
 // The file as a JSON object; an empty object when it does not exist. A file
-// that is not a JSON object throws Error(kInvalidInput) naming it.
+// that is not a JSON object, or nests deeper than kMaxRegistryConfigDepth,
+// throws Error(kInvalidInput) naming it.
 nlohmann::json read_registry_config(const std::string& path);
 
 // Sets auths[host] = {"auth": base64(user:password)} in the file, keeping
-// every other key; creates the file if missing. Atomic, mode 0600. A file
-// that is not a JSON object is left untouched and reported.
+// every other key (numbers as written); creates the file if missing. Atomic,
+// mode 0600, under an flock on PATH.lock (concurrent writers all land); a
+// symlink is followed and its target written. A file that is not a JSON
+// object is left untouched and reported.
 void store_basic_auth(const std::string& path, const std::string& host, const std::string& user,
                       const Secret& password);
 // Sets credHelpers[host] = helper (e.g. "ecrhelm" for docker-credential-ecrhelm).

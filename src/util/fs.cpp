@@ -1,6 +1,7 @@
 #include "util/fs.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "util/crypto.h"
 #include "util/encoding.h"
 #include "util/error.h"
+#include "util/temp_files.h"
 
 namespace ecrhelm {
 
@@ -89,6 +91,7 @@ void write_file_atomic(const std::string& path, const std::string& data, mode_t 
     fail(ErrorKind::kInvalidInput, "cannot write {}: {}; check the folder's permissions", path,
          std::strerror(e));
   }
+  TempFileGuard on_signal(tmp);
   auto cleanup_fail = [&](const char* step) {
     int e = errno;
     ::close(fd);
@@ -116,6 +119,39 @@ void write_file_atomic(const std::string& path, const std::string& data, mode_t 
     ::unlink(tmp.c_str());
     fail(ErrorKind::kInvalidInput, "cannot replace {}: {}", path, std::strerror(e));
   }
+}
+
+std::string resolve_symlinks(const std::string& path) {
+  std::string p = path;
+  for (int hop = 0; hop < 40; ++hop) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    char buf[4096];
+    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
+    if (n <= 0) return p;
+    std::string target(buf, size_t(n));
+    p = target.starts_with("/") ? target : dirname_of(p) + "/" + target;
+  }
+  fail(ErrorKind::kInvalidInput, "{}: too many levels of symbolic links; fix the link", path);
+}
+
+FileLock::FileLock(const std::string& path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd_ < 0) {
+    int e = errno;
+    fail(ErrorKind::kInvalidInput, "cannot open lock file {}: {}; check the folder's permissions",
+         path, std::strerror(e));
+  }
+  while (::flock(fd_, LOCK_EX) != 0) {
+    if (errno == EINTR) continue;
+    int e = errno;
+    ::close(fd_);
+    fail(ErrorKind::kInvalidInput, "cannot lock {}: {}", path, std::strerror(e));
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the lock
 }
 
 }  // namespace ecrhelm

@@ -17,4 +17,24 @@ void write_file_atomic(const std::string& path, const std::string& data, mode_t 
 void make_dirs(const std::string& path, mode_t mode = 0700);
 std::string dirname_of(const std::string& path);
 
+// The file a write to `path` should replace: `path` with its symlinks
+// followed (up to 40, as the kernel), also when the last target does not
+// exist yet. Docker writes a symlinked config.json's target, keeping the link.
+std::string resolve_symlinks(const std::string& path);
+
+// An exclusive flock(2) on `path` (created 0600 if missing), held until
+// destruction: serializes a read-modify-rename of a file shared by several
+// processes. The lock file is a sibling that is never renamed over, so every
+// writer locks the same inode.
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace ecrhelm

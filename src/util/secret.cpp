@@ -25,4 +25,33 @@ std::string redact(std::string text, const std::vector<const Secret*>& secrets) 
   return text;
 }
 
+std::string redact_token_like(std::string_view text) {
+  auto token_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/' || c == '=' || c == '_' || c == '-';
+  };
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (!token_char(text[i])) {
+      out += text[i++];
+      continue;
+    }
+    size_t j = i;
+    bool letter = false, digit = false;
+    for (; j < text.size() && token_char(text[j]); ++j) {
+      char c = text[j];
+      digit = digit || (c >= '0' && c <= '9');
+      letter = letter || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+    std::string_view word = text.substr(i, j - i);
+    if (word.size() >= kMinTokenLikeLength && letter && digit)
+      out += "<redacted>";
+    else
+      out += word;
+    i = j;
+  }
+  return out;
+}
+
 }  // namespace ecrhelm

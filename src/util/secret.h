@@ -40,6 +40,15 @@ inline constexpr std::size_t kMinRedactedLength = 8;
 // server that quotes an invalid value, a helper's stderr).
 std::string redact(std::string text, const std::vector<const Secret*>& secrets);
 
+// Words this long or longer, of letters, digits and + / = _ - only, with at
+// least one letter and one digit, look like keys and tokens (an access key
+// id is 20, a secret key 40, a session token hundreds).
+inline constexpr std::size_t kMinTokenLikeLength = 16;
+// `text` with every token-like word replaced by "<redacted>": for quoting
+// output we hold no secret values for (a failing credential_process or
+// credential helper may print the credentials it was about to return).
+std::string redact_token_like(std::string_view text);
+
 }  // namespace ecrhelm
 
 template <>

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -16,6 +17,9 @@ extern char** environ;
 
 namespace ecrhelm {
 namespace {
+
+constexpr std::chrono::milliseconds kOutputGraceAfterExit{200};
+constexpr std::chrono::milliseconds kPollSlice{50};
 
 struct Pipe {
   int fd[2] = {-1, -1};
@@ -60,9 +64,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   for (auto& a : args) cargv.push_back(a.data());
   cargv.push_back(nullptr);
 
+  // Its own process group, so a timeout kills what it started too (a helper
+  // that runs another program that hangs).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), envp.data());
+  int rc = posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     fail(ErrorKind::kNotFound, "cannot run {}: {}; check that it is installed and on PATH", argv[0],
          std::strerror(rc));
@@ -78,12 +89,28 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   auto deadline = std::chrono::steady_clock::now() + opts.timeout;
   signal(SIGPIPE, SIG_IGN);
 
+  int status = 0;
+  bool reaped = false;
+  // When the child has exited but something it started keeps its output
+  // open, the output ends once the pipes have been quiet this long.
+  std::chrono::steady_clock::time_point quiet_since{};
   while (out.fd[0] >= 0 || err.fd[0] >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto now = std::chrono::steady_clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (left.count() <= 0) {
       result.timed_out = true;
       break;
     }
+    if (!reaped) {
+      pid_t w = ::waitpid(pid, &status, WNOHANG);
+      if (w == pid) {
+        reaped = true;
+        quiet_since = now;
+      }
+    } else if (now - quiet_since >= kOutputGraceAfterExit) {
+      break;
+    }
+    left = std::min(left, std::chrono::duration_cast<std::chrono::milliseconds>(kPollSlice));
     pollfd pfds[3];
     int n = 0;
     int idx_out = -1, idx_err = -1, idx_in = -1;
@@ -108,6 +135,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       if (size_t(r) > room) result.output_truncated = true;
       buf.append(tmp, std::min(size_t(r), room));
     };
+    if (pr > 0) quiet_since = std::chrono::steady_clock::now();
     drain(idx_out, out, result.out, opts.max_stdout);
     drain(idx_err, err, result.err, opts.max_stderr);
     if (idx_in >= 0 && (pfds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
@@ -118,10 +146,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
   }
   in.close_end(1);
-  int status = 0;
   // The child may close its output and keep running: the timeout still holds.
-  bool reaped = false;
-  while (!result.timed_out) {
+  while (!result.timed_out && !reaped) {
     pid_t w = ::waitpid(pid, &status, WNOHANG);
     if (w == pid || (w < 0 && errno != EINTR)) {
       reaped = w == pid;
@@ -133,7 +159,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
     ::usleep(5000);
   }
-  if (result.timed_out) ::kill(pid, SIGKILL);
+  if (result.timed_out) {
+    ::kill(-pid, SIGKILL);  // the whole group: its children too
+    ::kill(pid, SIGKILL);   // in case it left the group
+  }
   if (!reaped) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -2,7 +2,10 @@
 #include "aws/ecr.h"
 
 #include <gtest/gtest.h>
+
 #include <sys/stat.h>
+#include <thread>
+#include <vector>
 
 #include "aws/ecr_login.h"
 #include "aws/token_cache.h"
@@ -80,6 +83,29 @@ TEST(TokenFileCache, ReusesUntilHalfOfTheLifetime) {
   EXPECT_EQ(hit->password.reveal(), "pw-1");
   EXPECT_FALSE(cache.get(who("k"), now + std::chrono::hours(6)));
   EXPECT_FALSE(cache.get(who("other"), now));
+}
+
+// Docker runs one helper per registry request, often several at once: no
+// writer may drop another's entry (issue 18, defect 4).
+TEST(TokenFileCache, ConcurrentPutsKeepEveryEntry) {
+  constexpr int kWriters = 10;
+  TimePoint now = from_unix_seconds(1764331200);
+  for (int round = 0; round < 5; ++round) {
+    TempDir dir;
+    std::string path = dir.file("ecr-tokens.json");
+    aws::TokenFileCache(path).put(who("first"), token_for(now, "pw-first"), now);  // makes the key
+    std::vector<std::thread> writers;
+    for (int i = 0; i < kWriters; ++i) {
+      writers.emplace_back([&, i] {
+        aws::TokenFileCache(path).put(who("k" + std::to_string(i)),
+                                      token_for(now, "pw-" + std::to_string(i)), now);
+      });
+    }
+    for (auto& t : writers) t.join();
+    aws::TokenFileCache cache(path);
+    for (int i = 0; i < kWriters; ++i)
+      EXPECT_TRUE(cache.get(who("k" + std::to_string(i)), now)) << "entry " << i << " was lost";
+  }
 }
 
 TEST(TokenFileCache, CorruptFileIsIgnoredAndReplaced) {

@@ -2,6 +2,8 @@
 // (checked against its endpoint rules), and the SDKs' environment overrides.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "aws/endpoints.h"
 #include "util/error.h"
 
@@ -187,6 +189,46 @@ TEST(RegionFromEnv, AwsRegionThenDefaultRegion) {
             "eu-west-1");
   EXPECT_EQ(region_from_env(env_of({{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", ""}})),
             std::nullopt);
+}
+
+}  // namespace
+}  // namespace ecrhelm::aws
+
+// Issue 18, defect 11: a bad endpoint or region names the variable it came from.
+namespace ecrhelm::aws {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(EndpointEnv, NonHttpEndpointUrlIsRefusedNamingTheVariable) {
+  auto e = env_of({{"AWS_ENDPOINT_URL", "file:///etc/passwd"}});
+  std::string msg = error_of([&] { resolve_endpoint(Service::kSts, "us-west-2", e, {}); });
+  EXPECT_NE(msg.find("AWS_ENDPOINT_URL "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("file:"), std::string::npos) << msg;
+  auto e2 = env_of({{"AWS_ENDPOINT_URL_ECR", "ftp://x"}});
+  msg = error_of([&] { resolve_endpoint(Service::kEcr, "us-west-2", e2, {}); });
+  EXPECT_NE(msg.find("AWS_ENDPOINT_URL_ECR"), std::string::npos) << msg;
+  auto e3 = env_of({{"AWS_ENDPOINT_URL", "https:///path-only"}});
+  EXPECT_FALSE(error_of([&] { resolve_endpoint(Service::kSts, "us-west-2", e3, {}); }).empty());
+  auto ok = env_of({{"AWS_ENDPOINT_URL", "HTTP://127.0.0.1:5000/"}});
+  EXPECT_EQ(resolve_endpoint(Service::kSts, "us-west-2", ok, {}), "HTTP://127.0.0.1:5000");
+}
+
+TEST(EndpointEnv, MalformedRegionIsRefusedNamingTheVariable) {
+  std::string msg = error_of([&] { region_from_env(env_of({{"AWS_REGION", "us west 2"}})); });
+  EXPECT_NE(msg.find("AWS_REGION='us west 2'"), std::string::npos) << msg;
+  msg = error_of([&] { region_from_env(env_of({{"AWS_DEFAULT_REGION", "x/../y"}})); });
+  EXPECT_NE(msg.find("AWS_DEFAULT_REGION"), std::string::npos) << msg;
+  EXPECT_EQ(region_from_env(env_of({{"AWS_REGION", " us-west-2 "}})), "us-west-2");
 }
 
 }  // namespace

@@ -239,13 +239,40 @@ TEST_F(ImdsProviderTest, ServerErrorsUseTheConfiguredAttempts) {
   EXPECT_TRUE(load());
 }
 
-TEST_F(ImdsProviderTest, SlowTokenMeansNotOnEc2WithinABound) {
+// Issue 18, defect 10: botocore answers a token read timeout with IMDSv1
+// (InstanceMetadataFetcher._fetch_metadata_token returns None on
+// ReadTimeoutError), without retrying the token.
+TEST_F(ImdsProviderTest, SlowTokenFallsBackToImdsv1AsBotocore) {
   env_.set(kTimeout, "1");
+  server_.set_require_token(false);
   server_.set_delay(std::chrono::seconds(30), std::chrono::milliseconds(0));
+  auto start = std::chrono::steady_clock::now();
+  auto c = load();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->source, "imds (role ecrhelm-node-role)");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));  // hang guard
+  auto reqs = server_.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].method, "PUT");
+  EXPECT_FALSE(reqs[1].header("x-aws-ec2-metadata-token"));
+}
+
+TEST_F(ImdsProviderTest, SlowTokenAndSlowImdsv1MeansNotOnEc2WithinABound) {
+  env_.set(kTimeout, "1");
+  env_.set(kAttempts, "1");
+  server_.set_require_token(false);
+  server_.set_delay(std::chrono::seconds(30), std::chrono::seconds(30));
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(load());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));  // hang guard
-  EXPECT_EQ(server_.request_count(), 1u);
+}
+
+TEST_F(ImdsProviderTest, SlowTokenWithImdsv1DisabledIsAnError) {
+  env_.set(kTimeout, "1");
+  env_.set(kV1Disabled, "true");
+  server_.set_delay(std::chrono::seconds(30), std::chrono::milliseconds(0));
+  Error e = load_error();
+  EXPECT_TRUE(contains(e.what(), kV1Disabled)) << e.what();
 }
 
 TEST_F(ImdsProviderTest, SlowDataAfterATokenIsANetworkError) {

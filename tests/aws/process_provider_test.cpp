@@ -195,3 +195,22 @@ TEST_F(ProcessProviderTest, OversizedOutputIsRefused) {
 
 }  // namespace
 }  // namespace ecrhelm::test
+
+namespace ecrhelm::test {
+namespace {
+
+// Issue 18, defect 8: what a failing credential_process prints is quoted
+// without anything that looks like a key or token.
+TEST_F(ProcessProviderTest, StderrQuotedWithoutTokenLikeWords) {
+  std::string path = dir_.write("leak.sh",
+                                "#!/bin/sh\necho 'denied for AKIAIOSFODNN7EXAMPLE with "
+                                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' >&2\nexit 1\n",
+                                0700);
+  std::string msg = load_error(path).what();
+  EXPECT_NE(msg.find("denied for <redacted> with <redacted>"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("AKIAIOSFODNN7EXAMPLE"), std::string::npos) << msg;
+  EXPECT_EQ(msg.find("EXAMPLEKEY"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace ecrhelm::test

@@ -171,6 +171,15 @@ TEST(ParseIniErrors, NestedLineWithoutEquals) {
       << msg;
 }
 
+// Issue 18, defect 10: the AWS CLI v1 (configparser, strict) refuses a
+// section that appears twice in one file instead of merging it.
+TEST(ParseIniErrors, DuplicateSectionIsRefusedNamingBothLines) {
+  std::string msg = parse_error("[default]\nregion = a\n[profile dev]\nregion = b\n[default]\n");
+  EXPECT_NE(msg.find("~/.aws/config line 5: section [default] already appears on line 1"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(ProfileSetText, ConfigNamingRules) {
   auto set = ProfileSet::from_text(
       "[default]\nregion = a\n"

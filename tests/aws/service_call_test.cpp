@@ -71,10 +71,56 @@ TEST_F(ServiceCallTest, HonoursRetryAfterAndCapsIt) {
   h2.add("Retry-After", "100000");
   http_.push(429, "", h2);
   http_.push(200, "{}");
+  ctx_.call_budget = std::chrono::minutes(10);  // the cap, not the budget, is under test
   aws::send_aws(ctx_, request(), &creds_, "us-east-1", "ecr", "X");
   ASSERT_EQ(sleeps_.size(), 2u);
   EXPECT_EQ(sleeps_[0], std::chrono::milliseconds(7000));
   EXPECT_EQ(sleeps_[1], ctx_.backoff.max_retry_after);
+}
+
+// Issue 18, defect 12: a stalled endpoint and a huge Retry-After end within
+// the call's budget (kDefaultAwsCallBudget), not after 3 x 30 s or 120 s.
+TEST_F(ServiceCallTest, StalledEndpointEndsWithinTheCallBudget) {
+  std::vector<std::chrono::milliseconds> timeouts;
+  for (int i = 0; i < 3; ++i) {
+    http_.push([&](const http::Request& req) -> http::Response {
+      timeouts.push_back(req.timeout);
+      clock_.advance(req.timeout);  // stalls for the whole attempt
+      throw Error(ErrorKind::kNetwork, "POST " + req.url + ": Operation timed out");
+    });
+  }
+  TimePoint start = clock_.now();
+  try {
+    aws::send_aws(ctx_, request(), &creds_, "us-east-1", "sts", "GetCallerIdentity");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNetwork);
+    EXPECT_NE(std::string(e.what()).find("budget"), std::string::npos) << e.what();
+  }
+  std::chrono::milliseconds total =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - start);
+  for (auto d : sleeps_) total += d;
+  EXPECT_LE(total, aws::kDefaultAwsCallBudget);
+  ASSERT_GE(timeouts.size(), 2u);
+  EXPECT_EQ(timeouts[0], http::kDefaultTimeout);
+  EXPECT_LT(timeouts[1], http::kDefaultTimeout) << "the second attempt was not cut to fit";
+}
+
+TEST_F(ServiceCallTest, RetryAfterBeyondTheBudgetEndsTheCallAtOnce) {
+  http::Headers h;
+  h.add("Retry-After", "100000");
+  http_.push(429, "", h);
+  try {
+    aws::send_aws(ctx_, request(), &creds_, "us-east-1", "ecr", "GetAuthorizationToken");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kThrottled);
+    std::string m = e.what();
+    EXPECT_NE(m.find("Retry-After 100000 s"), std::string::npos) << m;
+    EXPECT_NE(m.find("budget"), std::string::npos) << m;
+  }
+  EXPECT_TRUE(sleeps_.empty()) << "waited although the wait could not fit";
+  EXPECT_EQ(http_.sent.size(), 1u);
 }
 
 TEST_F(ServiceCallTest, GivesUpAfterMaxAttemptsWithTheCode) {

@@ -127,6 +127,29 @@ TEST(CachingProvider, RefreshesFiveMinutesBeforeExpiration) {
   EXPECT_EQ(cache.load()->access_key_id, "K3");
 }
 
+// Issue 18, defect 10: as botocore, credentials still expired after a
+// refresh are refused; instance metadata's are used (static stability).
+TEST(CachingProvider, RefusesCredentialsStillExpiredAfterARefresh) {
+  ManualClock clock(from_unix_seconds(1764331200));
+  aws::Credentials c;
+  c.access_key_id = "AKIDEXPIRED";
+  c.source = "environment";
+  c.expiration = clock.now() - std::chrono::hours(1);
+  aws::CachingProvider cache(std::make_unique<aws::StaticProvider>(c), clock);
+  try {
+    cache.load();
+    FAIL() << "expired credentials were used";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUnauthorized);
+    std::string m = e.what();
+    EXPECT_NE(m.find("environment"), std::string::npos) << m;
+    EXPECT_NE(m.find("expired at 2025-11-28T11:00:00Z"), std::string::npos) << m;
+  }
+  c.source = "imds (role web)";
+  aws::CachingProvider imds(std::make_unique<aws::StaticProvider>(c), clock);
+  EXPECT_EQ(imds.load()->access_key_id, "AKIDEXPIRED");
+}
+
 TEST(CachingProvider, KeepsNonExpiringCredentials) {
   ManualClock clock(from_unix_seconds(0));
   aws::Credentials c;

@@ -117,6 +117,18 @@ class ClientTest : public ::testing::Test {
       slow_cv_.wait_for(lock, 3s, [this] { return release_slow_; });
       res.set_content("late", "text/plain");
     });
+    // Headers and 10 bytes, then nothing until the test ends (60 s at most).
+    server_.Get("/stall", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_chunked_content_provider(
+          "application/octet-stream", [this](size_t, httplib::DataSink& sink) {
+            sink.write("0123456789", 10);
+            std::unique_lock lock(slow_mu_);
+            slow_cv_.wait_for(lock, 60s, [this] { return release_slow_; });
+            sink.done();
+            return true;
+          });
+    });
     server_.Get("/port", [this](const httplib::Request& req, httplib::Response& res) {
       record(req);
       res.set_content(std::to_string(req.remote_port), "text/plain");
@@ -550,6 +562,27 @@ TEST_F(ClientTest, TimeoutIsANetworkError) {
   EXPECT_LT(elapsed, 2900ms) << "the client waited for the server instead of timing out";
   // The pooled handle still works.
   EXPECT_EQ(client_->send(make("GET", "/echo")).body, "GET:");
+}
+
+// A body that stalls after a few bytes ends at the low-speed bound, long
+// before the total timeout (issue 18, defect 1).
+TEST_F(ClientTest, StalledBodyEndsAtTheLowSpeedBound) {
+  Request req = make("GET", "/stall");
+  req.timeout = 10min;
+  req.low_speed_bytes = 1;
+  req.low_speed_time = 1s;
+  std::string got;
+  req.sink = [&](std::string_view chunk) {
+    got.append(chunk);
+    return true;
+  };
+  auto start = std::chrono::steady_clock::now();
+  Error e = send_error(req);
+  EXPECT_EQ(e.kind(), ErrorKind::kNetwork);
+  EXPECT_THAT(e.what(), HasSubstr(url("/stall")));
+  EXPECT_EQ(got, "0123456789");
+  // A watchdog, not a timing assertion: without the bound this waits 60 s.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
 TEST_F(ClientTest, ConnectionRefusedIsANetworkErrorNamingTheUrl) {

@@ -224,6 +224,17 @@ TEST_F(FakeHelper, JsonOutputIsNeverEchoed) {
   EXPECT_EQ(error_of("wrongtype", ErrorKind::kRemote).find("TOPSECRET"), std::string::npos);
 }
 
+// Issue 18, defect 8: a failing helper's line is quoted without anything
+// that looks like a key or token (it may print what it was about to return).
+TEST_F(FakeHelper, FailureLineIsQuotedWithoutTokenLikeWords) {
+  helper("tokeny",
+         "cat >/dev/null; echo 'refused eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0 "
+         "for r.io'; exit 1\n");
+  std::string m = error_of("tokeny", ErrorKind::kRemote);
+  EXPECT_NE(m.find("refused <redacted>.<redacted> for r.io"), std::string::npos) << m;
+  EXPECT_EQ(m.find("eyJzdWIiOiIxMjM0NTY3ODkwIn0"), std::string::npos) << m;
+}
+
 TEST_F(FakeHelper, MissingHelperIsNotFound) {
   std::string m = error_of("absent", ErrorKind::kNotFound);
   EXPECT_NE(m.find("docker-credential-absent"), std::string::npos) << m;

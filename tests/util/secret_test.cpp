@@ -121,3 +121,19 @@ TEST(Secret, RedactReplacesEveryOccurrenceOfLongValues) {
 
 }  // namespace
 }  // namespace ecrhelm
+
+namespace ecrhelm {
+namespace {
+
+TEST(RedactTokenLike, ReplacesKeyAndTokenShapedWordsOnly) {
+  EXPECT_EQ(redact_token_like("key AKIAIOSFODNN7EXAMPLE, secret wJalrXUtnFEMI/K7MDENG/bPxRfiCY"),
+            "key <redacted>, secret <redacted>");
+  // Ordinary words, paths, numbers and dates stay.
+  const char* kept =
+      "token expired at 2026-11-28T13:17:01Z; run aws sso login --profile dev "
+      "/usr/local/bin/docker-credential-desktop 1234567890123456789";
+  EXPECT_EQ(redact_token_like(kept), kept);
+}
+
+}  // namespace
+}  // namespace ecrhelm

@@ -5,7 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -213,6 +218,62 @@ TEST(RunProcess, ParallelCallsDoNotMixOutputs) {
     EXPECT_EQ(results[size_t(i)].exit_code, 0);
     EXPECT_EQ(results[size_t(i)].out, std::string(100000, static_cast<char>('a' + i))) << i;
   }
+}
+
+}  // namespace
+}  // namespace ecrhelm
+
+// Issue 18, defect 5: a hung helper's own children die with it, and a helper
+// that exits while a child of its keeps its output open is not waited for
+// until the timeout.
+namespace ecrhelm {
+namespace {
+
+bool gone(pid_t pid) {
+  // Dead, or a zombie waiting for init to reap it.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  auto close_paren = line.rfind(')');
+  return close_paren != std::string::npos && line.size() > close_paren + 2 &&
+         line[close_paren + 2] == 'Z';
+}
+
+pid_t read_pid(const std::string& path) {
+  std::ifstream in(path);
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+TEST(RunProcess, TimeoutKillsTheChildsChildrenToo) {
+  std::string pidfile = ::testing::TempDir() + "/grandchild-" + std::to_string(::getpid());
+  ProcessOptions o;
+  o.timeout = 500ms;
+  auto r = sh("sleep 300 & echo $! > " + pidfile + "; wait", o);
+  EXPECT_TRUE(r.timed_out);
+  pid_t grandchild = read_pid(pidfile);
+  ASSERT_GT(grandchild, 0);
+  auto deadline = std::chrono::steady_clock::now() + 10s;  // watchdog
+  while (!gone(grandchild) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(gone(grandchild)) << "the helper's child " << grandchild << " was orphaned";
+  if (!gone(grandchild)) ::kill(grandchild, SIGKILL);
+  std::remove(pidfile.c_str());
+}
+
+TEST(RunProcess, ExitedChildIsNotWaitedForWhileItsChildHoldsTheOutput) {
+  std::string pidfile = ::testing::TempDir() + "/holder-" + std::to_string(::getpid());
+  ProcessOptions o;
+  o.timeout = 60s;
+  auto start = std::chrono::steady_clock::now();
+  auto r = sh("sleep 300 & echo $! > " + pidfile + "; echo '{\"done\":true}'", o);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "{\"done\":true}\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);  // watchdog: not the 60 s timeout
+  if (pid_t p = read_pid(pidfile); p > 0) ::kill(p, SIGKILL);
+  std::remove(pidfile.c_str());
 }
 
 }  // namespace
