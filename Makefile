@@ -20,13 +20,16 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-# The real kube-apiserver + etcd the kube/controller/cli tests use (v1.37.2 +
-# v3.6.16 from the Go module proxy, through wrapper modules): built once and
-# cached in /var/cache/ecrhelm/peers (seconds when cached). Only what `make
-# test` needs; the other peers build on demand (scripts/testbed/build-peer.sh).
+# The real peers `make test` uses: kube-apiserver v1.37.2 + etcd v3.6.16 (from
+# the Go module proxy, through wrapper modules), Helm 3 and 4 and oras: built
+# once and cached in /var/cache/ecrhelm/peers (seconds when cached). ESO builds
+# on demand (make smoke-peers).
 testbed: deps
 	scripts/testbed/build-peer.sh etcd
 	scripts/testbed/build-peer.sh kube-apiserver
+	scripts/testbed/build-peer.sh helm3
+	scripts/testbed/build-peer.sh helm4
+	scripts/testbed/build-peer.sh oras
 
 # The oldest supported: kube-apiserver v1.20.2 from Debian's source package
 # (Debian's Go 1.19) and Debian's etcd 3.4.
