@@ -118,7 +118,8 @@ class ManTest(unittest.TestCase):
         for needle in ["--untardir", "--password-stdin", "EXAMPLES",
                        "ecrhelm pull oci://123456789012.dkr.ecr.us-west-2.amazonaws.com/charts/demo"]:
             self.assertIn(needle, text.replace("\u2010", "-").replace("\u2212", "-"))
-        root = open(os.path.join(MAN_DIR, "ecrhelm.1")).read()
+        with open(os.path.join(MAN_DIR, "ecrhelm.1")) as f:
+            root = f.read()
         self.assertIn("EXIT STATUS", root)
         self.assertIn("ecrhelm\\-controller", root)
 
@@ -149,7 +150,7 @@ class CompletionTest(unittest.TestCase):
         self.assertEqual(complete(["ecrhelm", "--profile", "ci", "policy", ""], self.script),
                          ["read", "trust"])
         self.assertEqual(complete(["ecrhelm", "credential-helper", ""], self.script),
-                         ["get", "list", "store", "erase"])
+                         ["get", "list", "store", "erase", "configure"])
 
     def test_flags_and_their_values(self):
         self.assertEqual(complete(["ecrhelm", "pull", "--unt"], self.script),
