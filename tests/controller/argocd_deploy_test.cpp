@@ -6,7 +6,6 @@
 // and compared with deploy/argocd/values-irsa.yaml (the community chart's
 // values), which must say the same thing.
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -79,39 +78,11 @@ spec:
         emptyDir: {}
 )";
 
-json to_json(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      json o = json::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = to_json(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      json a = json::array();
-      for (const auto& v : n) a.push_back(to_json(v));
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      if (n.Tag() == "!") return n.as<std::string>();  // quoted
-      const std::string s = n.as<std::string>();
-      if (s == "true" || s == "false") return s == "true";
-      try {
-        size_t used = 0;
-        long long v = std::stoll(s, &used);
-        if (used == s.size()) return v;
-      } catch (...) {
-      }
-      return s;
-    }
-    default:
-      return nullptr;
-  }
-}
-
+// Every mapping document, as the API server's YAML decoder reads them.
 std::vector<json> load_all(const std::string& text) {
   std::vector<json> out;
-  for (const auto& doc : YAML::LoadAll(text))
-    if (doc.IsMap()) out.push_back(to_json(doc));
+  for (auto& doc : parse_manifests(text))
+    if (doc.is_object()) out.push_back(std::move(doc));
   return out;
 }
 
