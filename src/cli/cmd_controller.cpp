@@ -39,8 +39,10 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
     bool no_annotation_mode = false;
     bool no_external_secrets = false;
     int resync_seconds = 600;
-    double qps = 20;
-    int burst = 30;
+    // ESO's defaults (client-go's are 5 and 10; ours were 20 and 30): with
+    // about 2 requests per sync, 5,000 due objects take under 4 minutes.
+    double qps = 50;
+    int burst = 100;
     bool leader_elect = false;
     std::string leader_election_id = "ecrhelm-controller";
     std::string leader_election_namespace;
@@ -65,8 +67,11 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
   sub->add_option("--concurrent", opts->concurrent, "reconcile workers")->check(CLI::Range(1, 64));
   sub->add_option("--resync-period", opts->resync_seconds, "seconds between full resyncs")
       ->check(CLI::Range(10, 86400));
-  sub->add_option("--kube-api-qps", opts->qps, "client-side rate limit to the API server");
-  sub->add_option("--kube-api-burst", opts->burst, "burst of that rate limit");
+  sub->add_option("--kube-api-qps", opts->qps,
+                  "client-side rate limit to the API server, requests per second (as ESO's)")
+      ->check(CLI::Range(0.1, 10000.0));
+  sub->add_option("--kube-api-burst", opts->burst, "burst of that rate limit (as ESO's)")
+      ->check(CLI::Range(1, 100000));
   sub->add_flag("--no-annotation-mode", opts->no_annotation_mode,
                 "ignore secrets labelled ecrhelm.io/managed=true");
   sub->add_flag("--no-external-secrets", opts->no_external_secrets,

@@ -29,6 +29,16 @@ TEST(Messages, UnknownCommandIsNamed) {
   EXPECT_EQ(ok.exit_code, 0) << ok.err;  // a profile named like a command is not a command
 }
 
+TEST(Messages, ControllerRateLimitsOutOfRangeAreRefusedNamingTheFlag) {
+  TempDir home;
+  for (const char* flag : {"--kube-api-qps", "--kube-api-burst"}) {
+    auto r = run_ecrhelm({"controller", flag, "0"}, env_for(home));
+    EXPECT_EQ(r.exit_code, 2) << flag;
+    EXPECT_NE((r.out + r.err).find(std::string(flag) + ": Value 0 not in range"), std::string::npos)
+        << r.out << r.err;
+  }
+}
+
 TEST(Messages, EmptyPasswordStdinIsRefused) {
   TempDir home;
   auto r = run_ecrhelm({"tags", "oci://127.0.0.1:1/charts/demo", "--plain-http", "--username",
