@@ -834,12 +834,16 @@ class Doctor {
     const char* check = "argocd.external-secret";
     std::vector<json> items;
     bool have_crd = false;
+    // Which of ESO's versions the API server serves: since ESO 0.17 only v1,
+    // and then the seed's external-secret.yaml (v1beta1) is refused.
+    bool v1beta1_served = false;
     for (const auto* rt :
          {&controller::eso::kExternalSecrets, &controller::eso::kExternalSecretsV1beta1}) {
       try {
-        items = kube_->list(*rt, o_.ns).items;
+        auto listed = kube_->list(*rt, o_.ns).items;
+        if (rt == &controller::eso::kExternalSecretsV1beta1) v1beta1_served = true;
+        if (!have_crd) items = std::move(listed);
         have_crd = true;
-        break;
       } catch (const Error& e) {
         if (kube::is_not_found(e)) continue;
         return r_.fail(check, e.what(), "grant list on externalsecrets in " + o_.ns);
@@ -851,6 +855,15 @@ class Doctor {
       std::string target = i.value("/spec/target/name"_json_pointer, std::string());
       if (target.empty()) target = kube::meta_string(i, "name");
       if (target == secret) es = &i;
+    }
+    if (!es && !v1beta1_served) {
+      return r_.warn(
+          check,
+          fmt::format("no ExternalSecret in {} targets secret {}, and this cluster serves "
+                      "external-secrets.io/v1 only (ESO 0.17 and later): the seed's "
+                      "external-secret.yaml (v1beta1) is refused as written",
+                      o_.ns, secret),
+          "apply it with apiVersion: external-secrets.io/v1 (the spec is the same)");
     }
     if (!es) {
       return r_.skip(check,

@@ -192,6 +192,42 @@ TEST_F(EsoCrdsTest, WithEso290CrdsTheSeedsV1beta1IsRefusedAndItsV1TwinIsReconcil
     EXPECT_EQ(e.status(), 404) << e.what();
     EXPECT_TRUE(kube::is_not_found(e));
   }
+  // doctor names the problem and the fix.
+  {
+    auto env = moto_.env(home_.path());
+    // The chart's registry is ECR's real name: its check must reach nothing
+    // off this machine (a closed local port as the proxy; the test bed is exempt).
+    env["HTTPS_PROXY"] = "http://127.0.0.1:9";
+    env["NO_PROXY"] = "127.0.0.1,localhost";
+    // Argo CD's doctor view of a project-less repository secret of its own.
+    const std::string url = "123456789012.dkr.ecr.us-east-1.amazonaws.com/doctor";
+    kube_->create(kube::resources::kSecrets, ns(),
+                  make_secret(ns(), "repo-doctor",
+                              {{"type", "helm"},
+                               {"url", url},
+                               {"enableOCI", "true"},
+                               {"username", "AWS"},
+                               {"password", "expired-token"}},
+                              {{"argocd.argoproj.io/secret-type", "repository"}}));
+    auto d = run_ecrhelm({"doctor", "-o", "json", "-n", ns(), "--kubeconfig",
+                          kube_testbed().kubeconfig, "--chart", "oci://" + url + "/demo"},
+                         env);
+    auto results = json::parse(d.out, nullptr, false);
+    ASSERT_TRUE(results.is_array()) << d.out << d.err;
+    const json* check = nullptr;
+    for (const auto& r : results)
+      if (r.value("check", "") == "argocd.external-secret") check = &r;
+    ASSERT_NE(check, nullptr) << d.out;
+    EXPECT_EQ(check->value("status", ""), "warn") << check->dump();
+    EXPECT_EQ(check->value("message", ""),
+              "no ExternalSecret in " + ns() +
+                  " targets secret repo-doctor, and this cluster serves external-secrets.io/v1 "
+                  "only (ESO 0.17 and later): the seed's external-secret.yaml (v1beta1) is "
+                  "refused as written");
+    EXPECT_EQ((*check)["fix"],
+              "apply it with apiVersion: external-secrets.io/v1 (the spec is the same)");
+    EXPECT_EQ((d.out + d.err).find(kSecretKey), std::string::npos);
+  }
   // The same manifest through external-secrets.io/v1.
   json v1 = seed_external_secret(ns(), "repo-ecr");
   v1["apiVersion"] = "external-secrets.io/v1";
