@@ -172,6 +172,10 @@ void store_cred_helpers(const std::string& path, const std::vector<std::string>&
   update(path, [&](json& j) {
     auto& helpers = object_member(j, "credHelpers", path);
     for (const auto& host : hosts) helpers[host] = helper;
+    // Docker, Helm and oras ask credHelpers before auths: a password left in
+    // auths for these hosts would only be a stale secret at rest.
+    if (auto a = j.find("auths"); a != j.end() && a->is_object())
+      for (const auto& host : hosts) a->erase(host);
   });
 }
 

@@ -200,7 +200,11 @@ TEST_F(AwsFlowTest, LoginToDockerAndHelperMode) {
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   auto j2 = nlohmann::json::parse(slurp(home_.file("docker/config.json")));
   EXPECT_EQ(j2["credHelpers"][kRegistry], "ecrhelm");
-  EXPECT_TRUE(j2["auths"].contains(kRegistry)) << "existing entries are kept";
+  // The helper answers for the host now: its old password is not left behind.
+  EXPECT_FALSE(j2["auths"].contains(kRegistry)) << j2.dump();
+  EXPECT_EQ(slurp(home_.file("docker/config.json"))
+                .find(base64_encode(std::string("AWS:") + kMotoPassword)),
+            std::string::npos);
 }
 
 TEST_F(AwsFlowTest, LoginRefusesToOverwriteAMalformedConfig) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/testbed.h"
+#include "util/encoding.h"
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/secret.h"
@@ -106,6 +107,19 @@ TEST(RegistryConfig, SymlinkedFileWritesItsTargetAndKeepsTheLink) {
   store_cred_helper(dangling, "registry.example", "ecrhelm");
   EXPECT_TRUE(read_registry_config(dir.file("home/new/target.json"))["credHelpers"].contains(
       "registry.example"));
+}
+
+TEST(RegistryConfig, ACredentialHelperReplacesTheHostsStalePasswordOnly) {
+  test::TempDir dir;
+  std::string cfg = dir.file("config.json");
+  store_basic_auth(cfg, "a.example", "AWS", Secret("stale-password-a"));
+  store_basic_auth(cfg, "b.example", "AWS", Secret("password-b"));
+  store_cred_helper(cfg, "a.example", "ecrhelm");
+  auto j = read_registry_config(cfg);
+  EXPECT_EQ(j["credHelpers"]["a.example"], "ecrhelm");
+  EXPECT_FALSE(j["auths"].contains("a.example")) << j.dump();
+  EXPECT_TRUE(j["auths"].contains("b.example")) << "other hosts keep theirs";
+  EXPECT_EQ(read_file(cfg, "cfg").find(base64_encode("AWS:stale-password-a")), std::string::npos);
 }
 
 }  // namespace
