@@ -18,12 +18,6 @@ std::string app_key(const json& app) {
          kube::meta_string(app, "uid");
 }
 
-bool is_forbidden_or_missing(const std::exception& e) {
-  if (kube::is_not_found(e)) return true;
-  const auto* api = dynamic_cast<const kube::ApiError*>(&e);
-  return api && api->status() == 403;
-}
-
 }  // namespace
 
 std::optional<RefreshMode> parse_refresh_mode(std::string_view s) {
@@ -170,7 +164,7 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
     ++stats_.failed;
     // A cluster without Argo CD's CRD, or RBAC without applications: say so
     // once per namespace, not once per rotation.
-    if (is_forbidden_or_missing(e)) {
+    if (kube::is_not_found(e) || kube::is_forbidden(e)) {
       if (warned_.insert(where).second)
         spdlog::warn(
             "controller: argocd refresh: cannot read or patch Applications in {}: {} (grant "

@@ -81,6 +81,10 @@ bool is_gone(const std::exception& e) {
   auto* a = as_api_error(e);
   return a && a->status() == 410;
 }
+bool is_forbidden(const std::exception& e) {
+  auto* a = as_api_error(e);
+  return a && a->status() == 403;
+}
 
 KubeClient::KubeClient(RestConfig config, std::shared_ptr<http::HttpClient> http)
     : config_(std::move(config)),

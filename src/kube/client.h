@@ -46,7 +46,8 @@ class ApiError : public Error {
 bool is_not_found(const std::exception& e);
 bool is_conflict(const std::exception& e);  // 409 Conflict (stale resourceVersion)
 bool is_already_exists(const std::exception& e);
-bool is_gone(const std::exception& e);  // 410: a watch or list resourceVersion too old
+bool is_gone(const std::exception& e);       // 410: a watch or list resourceVersion too old
+bool is_forbidden(const std::exception& e);  // 403: RBAC does not allow it
 
 struct ListOptions {
   std::string label_selector;
