@@ -13,6 +13,25 @@ inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner"
 
 }  // namespace
 
+OwnedSecret decode_owned_secret(const nlohmann::json& secret) {
+  OwnedSecret o;
+  o.ns = kube::meta_string(secret, "namespace");
+  auto meta = secret.find("metadata");
+  if (meta == secret.end() || !meta->is_object()) return o;
+  auto refs = meta->find("ownerReferences");
+  if (refs == meta->end() || !refs->is_array()) return o;
+  for (const auto& ref : *refs) {
+    if (!ref.is_object() || ref.value("kind", "") != "ExternalSecret") continue;
+    if (auto n = ref.find("name"); n != ref.end() && n->is_string()) o.owners.push_back(*n);
+  }
+  return o;
+}
+
+bool worth_reconciling(const ExternalSecretObject& now, const ExternalSecretObject* old) {
+  if (!old) return true;
+  return now.synced_version != old->synced_version || now.deleting != old->deleting;
+}
+
 Controller::Controller(kube::KubeClient& kube, ExternalSecretReconciler& es,
                        RepoSecretReconciler& repos, ControllerOptions opts)
     : kube_(kube), es_(es), repos_(repos), opts_(std::move(opts)) {
@@ -22,12 +41,14 @@ Controller::Controller(kube::KubeClient& kube, ExternalSecretReconciler& es,
     Watch w;
     w.ns = ns;
     if (opts_.external_secrets) {
-      w.es = std::make_unique<kube::Informer>(kube_, eso::kExternalSecrets, ns);
-      w.owned = std::make_unique<kube::Informer>(kube_, kube::resources::kSecrets, ns, kOwnerLabel);
+      w.es = std::make_unique<kube::Informer<ExternalSecretObject>>(kube_, eso::kExternalSecrets,
+                                                                    ns, decode_external_secret);
+      w.owned = std::make_unique<kube::Informer<OwnedSecret>>(kube_, kube::resources::kSecrets, ns,
+                                                              decode_owned_secret, kOwnerLabel);
     }
     if (opts_.annotation_mode) {
-      w.repos = std::make_unique<kube::Informer>(kube_, kube::resources::kSecrets, ns,
-                                                 std::string(kManagedLabel) + "=true");
+      w.repos = std::make_unique<kube::JsonInformer>(kube_, kube::resources::kSecrets, ns,
+                                                     std::string(kManagedLabel) + "=true");
     }
     watches_.push_back(std::move(w));
   }
@@ -39,16 +60,20 @@ void Controller::start() {
   for (auto& w : watches_) {
     if (w.es) {
       threads_.emplace_back([this, inf = w.es.get()] {
-        inf->run(
-            [this](const std::string& t, const nlohmann::json& o) { on_external_secret(t, o); });
+        inf->run([this](const std::string& t, const ExternalSecretObject& o,
+                        const ExternalSecretObject* old) { on_external_secret(t, o, old); });
       });
       threads_.emplace_back([this, inf = w.owned.get()] {
-        inf->run([this](const std::string& t, const nlohmann::json& o) { on_owned_secret(t, o); });
+        inf->run([this](const std::string&, const OwnedSecret& o, const OwnedSecret*) {
+          on_owned_secret(o);
+        });
       });
     }
     if (w.repos) {
       threads_.emplace_back([this, inf = w.repos.get()] {
-        inf->run([this](const std::string& t, const nlohmann::json& o) { on_repo_secret(t, o); });
+        inf->run([this](const std::string& t, const nlohmann::json& o, const nlohmann::json*) {
+          on_repo_secret(t, o);
+        });
       });
     }
   }
@@ -59,10 +84,10 @@ void Controller::start() {
     while (!resync_cv_.wait_for(lock, opts_.resync, [this] { return stopping_.load(); })) {
       for (auto& w : watches_) {
         if (w.es) {
-          for (const auto& o : w.es->list()) queue_.add(kEsPrefix + kube::object_key(o));
+          for (const auto& k : w.es->keys()) queue_.add(kEsPrefix + k);
         }
         if (w.repos) {
-          for (const auto& o : w.repos->list()) queue_.add(kRepoPrefix + kube::object_key(o));
+          for (const auto& k : w.repos->keys()) queue_.add(kRepoPrefix + k);
         }
       }
     }
@@ -75,9 +100,9 @@ void Controller::stop() {
   // about once a second while idle): stop them side by side, not in turn.
   std::vector<std::thread> stoppers;
   for (auto& w : watches_) {
-    for (kube::Informer* inf : {w.es.get(), w.owned.get(), w.repos.get()}) {
-      if (inf) stoppers.emplace_back([inf] { inf->stop(); });
-    }
+    if (w.es) stoppers.emplace_back([inf = w.es.get()] { inf->stop(); });
+    if (w.owned) stoppers.emplace_back([inf = w.owned.get()] { inf->stop(); });
+    if (w.repos) stoppers.emplace_back([inf = w.repos.get()] { inf->stop(); });
   }
   for (auto& t : stoppers) t.join();
   queue_.shutdown();
@@ -89,28 +114,22 @@ void Controller::stop() {
 
 bool Controller::synced() const {
   for (const auto& w : watches_) {
-    for (kube::Informer* inf : {w.es.get(), w.owned.get(), w.repos.get()}) {
-      if (inf && !inf->wait_synced(std::chrono::milliseconds(0))) return false;
-    }
+    auto synced = [](auto& inf) { return !inf || inf->wait_synced(std::chrono::milliseconds(0)); };
+    if (!synced(w.es) || !synced(w.owned) || !synced(w.repos)) return false;
   }
   return true;
 }
 
-void Controller::on_external_secret(const std::string& type, const nlohmann::json& obj) {
+void Controller::on_external_secret(const std::string& type, const ExternalSecretObject& obj,
+                                    const ExternalSecretObject* old) {
   if (type == "DELETED") return;  // owned secrets go with it (garbage collection)
-  queue_.add(kEsPrefix + kube::object_key(obj));
+  if (!worth_reconciling(obj, old)) return;
+  queue_.add(kEsPrefix + kube::object_key(obj.ref.ns, obj.ref.name));
 }
 
-void Controller::on_owned_secret(const std::string& type, const nlohmann::json& obj) {
+void Controller::on_owned_secret(const OwnedSecret& obj) {
   // A change to a Secret we own (deleted, edited): its ExternalSecret looks again.
-  (void)type;
-  auto meta = obj.find("metadata");
-  if (meta == obj.end() || !meta->contains("ownerReferences")) return;
-  for (const auto& ref : (*meta)["ownerReferences"]) {
-    if (ref.value("kind", "") == "ExternalSecret") {
-      queue_.add(kEsPrefix + kube::meta_string(obj, "namespace") + "/" + ref.value("name", ""));
-    }
-  }
+  for (const auto& owner : obj.owners) queue_.add(kEsPrefix + obj.ns + "/" + owner);
 }
 
 void Controller::on_repo_secret(const std::string& type, const nlohmann::json& obj) {
@@ -118,14 +137,14 @@ void Controller::on_repo_secret(const std::string& type, const nlohmann::json& o
   queue_.add(kRepoPrefix + kube::object_key(obj));
 }
 
-kube::Informer* Controller::es_informer_for(const std::string& ns) {
+kube::Informer<ExternalSecretObject>* Controller::es_informer_for(const std::string& ns) {
   for (auto& w : watches_) {
     if (w.es && (w.ns.empty() || w.ns == ns)) return w.es.get();
   }
   return nullptr;
 }
 
-kube::Informer* Controller::repo_informer_for(const std::string& ns) {
+kube::JsonInformer* Controller::repo_informer_for(const std::string& ns) {
   for (auto& w : watches_) {
     if (w.repos && (w.ns.empty() || w.ns == ns)) return w.repos.get();
   }
@@ -139,26 +158,30 @@ void Controller::process(const std::string& key) {
   auto slash = nsname.find('/');
   std::string ns = nsname.substr(0, slash);
   std::string name = slash == std::string::npos ? "" : nsname.substr(slash + 1);
-  kube::Informer* inf = is_es ? es_informer_for(ns) : repo_informer_for(ns);
-  if (!inf) return;
-  auto obj = inf->get(ns, name);
-  if (!obj) {
+  std::shared_ptr<const ExternalSecretObject> es;
+  std::shared_ptr<const nlohmann::json> repo;
+  if (is_es) {
+    if (auto* inf = es_informer_for(ns)) es = inf->get(ns, name);
+  } else if (auto* inf = repo_informer_for(ns)) {
+    repo = inf->get(ns, name);
+  }
+  if (!es && !repo) {
     queue_.forget(key);
-    return;  // deleted meanwhile
+    return;  // deleted meanwhile (or not watched)
   }
   ++stats_.reconciles;
   auto started = std::chrono::steady_clock::now();
   std::optional<std::chrono::milliseconds> requeue;
   bool error = false, wrote = false;
   std::string written = name;
-  if (is_es) {
-    ReconcileResult r = es_.reconcile(*obj);
+  if (es) {
+    ReconcileResult r = es_.reconcile(*es);
     requeue = r.requeue_after;
     error = r.error;
     wrote = r.wrote_secret;
     written = r.target_secret;
   } else {
-    RepoReconcileResult r = repos_.reconcile(*obj);
+    RepoReconcileResult r = repos_.reconcile(*repo);
     requeue = r.requeue_after;
     error = r.error;
     wrote = r.wrote_secret;

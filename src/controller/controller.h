@@ -34,6 +34,20 @@ struct ControllerOptions {
   std::function<void(const std::string& ns, const std::string& name)> on_secret_written;
 };
 
+// What the controller keeps of a Secret an ExternalSecret owns: who owns
+// it, and no data (ESO watches these as metadata only, too).
+struct OwnedSecret {
+  std::string ns;
+  std::vector<std::string> owners;  // names of the ExternalSecrets in its ownerReferences
+};
+OwnedSecret decode_owned_secret(const nlohmann::json& secret);
+
+// The predicate on ExternalSecret events: a change is worth a reconcile
+// unless it touched only the status (our own status writes come back as
+// such events). A change of generation, labels or annotations (ESO's
+// force-sync) or of deletion is worth one.
+bool worth_reconciling(const ExternalSecretObject& now, const ExternalSecretObject* old);
+
 // Counters a metrics endpoint reads.
 struct ControllerStats {
   std::atomic<uint64_t> reconciles{0};
@@ -58,11 +72,12 @@ class Controller {
  private:
   void worker();
   void process(const std::string& key);
-  void on_external_secret(const std::string& type, const nlohmann::json& obj);
-  void on_owned_secret(const std::string& type, const nlohmann::json& obj);
+  void on_external_secret(const std::string& type, const ExternalSecretObject& obj,
+                          const ExternalSecretObject* old);
+  void on_owned_secret(const OwnedSecret& obj);
   void on_repo_secret(const std::string& type, const nlohmann::json& obj);
-  kube::Informer* es_informer_for(const std::string& ns);
-  kube::Informer* repo_informer_for(const std::string& ns);
+  kube::Informer<ExternalSecretObject>* es_informer_for(const std::string& ns);
+  kube::JsonInformer* repo_informer_for(const std::string& ns);
 
   kube::KubeClient& kube_;
   ExternalSecretReconciler& es_;
@@ -72,9 +87,9 @@ class Controller {
   ControllerStats stats_;
   struct Watch {
     std::string ns;
-    std::unique_ptr<kube::Informer> es;
-    std::unique_ptr<kube::Informer> owned;
-    std::unique_ptr<kube::Informer> repos;
+    std::unique_ptr<kube::Informer<ExternalSecretObject>> es;
+    std::unique_ptr<kube::Informer<OwnedSecret>> owned;
+    std::unique_ptr<kube::JsonInformer> repos;
   };
   std::vector<Watch> watches_;
   std::vector<std::thread> threads_;

@@ -192,4 +192,51 @@ std::string synced_resource_version(const json& es) {
   return std::to_string(generation) + "-" + hex_encode(sha256(material)).substr(0, 32);
 }
 
+std::optional<ReadyCondition> ready_condition(const json& es) {
+  auto st = es.find("status");
+  if (st == es.end() || !st->is_object()) return std::nullopt;
+  auto conds = st->find("conditions");
+  if (conds == st->end() || !conds->is_array()) return std::nullopt;
+  for (const auto& c : *conds) {
+    if (!c.is_object() || c.value("type", "") != "Ready") continue;
+    auto str = [&](const char* f) {
+      auto it = c.find(f);
+      return it != c.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    return ReadyCondition{str("status"), str("reason"), str("message"), str("lastTransitionTime")};
+  }
+  return std::nullopt;
+}
+
+ExternalSecretObject decode_external_secret(const json& es) {
+  ExternalSecretObject o;
+  o.ref = kube::object_ref(es);
+  if (o.ref.kind.empty()) o.ref.kind = eso::kExternalSecrets.kind;
+  if (o.ref.api_version.empty()) o.ref.api_version = eso::kExternalSecrets.api_version();
+  auto m = es.find("metadata");
+  o.deleting = m != es.end() && m->is_object() && m->contains("deletionTimestamp");
+  o.synced_version = synced_resource_version(es);
+  try {
+    o.spec = parse_external_secret(es);
+  } catch (const Error& e) {
+    o.spec_error_kind = e.kind();
+    o.spec_error = e.what();
+  } catch (const std::exception& e) {
+    o.spec_error = std::string("spec: ") + e.what();
+  }
+  if (auto st = es.find("status"); st != es.end() && st->is_object()) {
+    auto str = [&](const char* f) {
+      auto it = st->find(f);
+      return it != st->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (std::string t = str("refreshTime"); !t.empty()) o.status.refresh_time = parse_iso8601(t);
+    o.status.synced_resource_version = str("syncedResourceVersion");
+    if (auto b = st->find("binding"); b != st->end() && b->is_object()) {
+      if (auto n = b->find("name"); n != b->end() && n->is_string()) o.status.binding = *n;
+    }
+    o.status.ready = ready_condition(es);
+  }
+  return o;
+}
+
 }  // namespace ecrhelm::controller

@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "kube/client.h"
+#include "kube/objects.h"
+#include "util/error.h"
+#include "util/time.h"
 
 namespace ecrhelm::controller {
 
@@ -61,5 +64,38 @@ ExternalSecretSpec parse_external_secret(const nlohmann::json& es);
 // ESO's status.syncedResourceVersion: "<generation>-<hash of labels and
 // annotations>": a change of either re-syncs (the force-sync trick).
 std::string synced_resource_version(const nlohmann::json& es);
+
+// ESO's Ready condition as an ExternalSecret's status holds it.
+struct ReadyCondition {
+  std::string status;  // True, False
+  std::string reason;
+  std::string message;
+  std::string last_transition_time;
+};
+
+// An ExternalSecret as the controller's cache keeps it: decoded once, when
+// it leaves the API server, into what the reconciler reads (about 1 KB,
+// against about 6 KB for the same object as a JSON tree).
+struct ExternalSecretObject {
+  kube::ObjectRef ref;         // apiVersion, kind, namespace, name, uid, resourceVersion
+  bool deleting = false;       // metadata.deletionTimestamp is set
+  std::string synced_version;  // synced_resource_version() of the object as it is
+  // The parsed spec, or why it cannot be served (the message names the field).
+  std::optional<ExternalSecretSpec> spec;
+  ErrorKind spec_error_kind = ErrorKind::kInvalidInput;
+  std::string spec_error;
+  struct Status {
+    std::optional<TimePoint> refresh_time;
+    std::string synced_resource_version;
+    std::string binding;
+    std::optional<ReadyCondition> ready;
+  } status;
+};
+
+// Never throws: a spec that does not parse is kept with its error.
+ExternalSecretObject decode_external_secret(const nlohmann::json& es);
+
+// status.conditions[type=Ready] of an ExternalSecret, when it has one.
+std::optional<ReadyCondition> ready_condition(const nlohmann::json& es);
 
 }  // namespace ecrhelm::controller

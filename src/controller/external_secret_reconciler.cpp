@@ -22,32 +22,6 @@ inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner"
 // planned by expiry even after a restart and even when the template keeps
 // only the password.
 
-std::optional<TimePoint> status_time(const json& es, const char* field) {
-  auto st = es.find("status");
-  if (st == es.end() || !st->is_object()) return std::nullopt;
-  auto f = st->find(field);
-  if (f == st->end() || !f->is_string()) return std::nullopt;
-  return parse_iso8601(f->get<std::string>());
-}
-
-std::string status_string(const json& es, const char* field) {
-  auto st = es.find("status");
-  if (st == es.end() || !st->is_object()) return "";
-  auto f = st->find(field);
-  return f != st->end() && f->is_string() ? f->get<std::string>() : "";
-}
-
-const json* ready_condition(const json& es) {
-  auto st = es.find("status");
-  if (st == es.end() || !st->is_object()) return nullptr;
-  auto conds = st->find("conditions");
-  if (conds == st->end() || !conds->is_array()) return nullptr;
-  for (const auto& c : *conds) {
-    if (c.is_object() && c.value("type", "") == "Ready") return &c;
-  }
-  return nullptr;
-}
-
 // The first line of an error, for status messages and events (never a secret:
 // errors are built without secret values).
 std::string one_line(const std::string& s) {
@@ -78,8 +52,8 @@ ExternalSecretReconciler::ExternalSecretReconciler(kube::KubeClient& kube, EcrGe
       rng_(std::random_device{}()) {}
 
 ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
-    const json& es, const ExternalSecretSpec& spec) {
-  std::string ns = kube::meta_string(es, "namespace");
+    const ExternalSecretObject& es, const ExternalSecretSpec& spec) {
+  const std::string& ns = es.ref.ns;
   Desired d;
   d.token_expires = TimePoint::max();
   std::map<std::string, Secret> generated;
@@ -109,10 +83,11 @@ ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
   return d;
 }
 
-bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecretSpec& spec,
-                                            const Desired& d, const std::optional<json>& existing) {
-  std::string ns = kube::meta_string(es, "namespace");
-  std::string es_name = kube::meta_string(es, "name");
+bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
+                                            const ExternalSecretSpec& spec, const Desired& d,
+                                            const std::optional<json>& existing) {
+  const std::string& ns = es.ref.ns;
+  const std::string& es_name = es.ref.name;
   bool owner = spec.creation_policy == "Owner";
   std::map<std::string, std::string> labels = d.labels;
   std::map<std::string, std::string> annotations = d.annotations;
@@ -123,13 +98,12 @@ bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecret
   if (!labels.empty()) meta["labels"] = labels;
   if (!annotations.empty()) meta["annotations"] = annotations;
   if (owner) {
-    meta["ownerReferences"] =
-        json::array({{{"apiVersion", es.value("apiVersion", eso::kExternalSecrets.api_version())},
-                      {"kind", "ExternalSecret"},
-                      {"name", es_name},
-                      {"uid", kube::meta_string(es, "uid")},
-                      {"controller", true},
-                      {"blockOwnerDeletion", true}}});
+    meta["ownerReferences"] = json::array({{{"apiVersion", es.ref.api_version},
+                                            {"kind", "ExternalSecret"},
+                                            {"name", es_name},
+                                            {"uid", es.ref.uid},
+                                            {"controller", true},
+                                            {"blockOwnerDeletion", true}}});
   }
   json body = {{"apiVersion", "v1"},
                {"kind", "Secret"},
@@ -139,7 +113,7 @@ bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecret
 
   if (!existing) {
     kube_.create(kube::resources::kSecrets, ns, body);
-    kube::record_event(kube_, es, {"Normal", "Created", "Created Secret"}, clock_);
+    kube::record_event(kube_, es.ref, {"Normal", "Created", "Created Secret"}, clock_);
     return true;
   }
   // Nothing to do when every desired key, label and annotation is already there.
@@ -161,20 +135,20 @@ bool ExternalSecretReconciler::write_secret(const json& es, const ExternalSecret
   if (same) return false;
   kube::PatchOptions po{eso_field_owner(es_name), true};
   kube_.patch(kube::resources::kSecrets, ns, spec.target_name, kube::PatchType::kApply, body, po);
-  kube::record_event(kube_, es, {"Normal", "Updated", "Updated Secret"}, clock_);
+  kube::record_event(kube_, es.ref, {"Normal", "Updated", "Updated Secret"}, clock_);
   return true;
 }
 
-void ExternalSecretReconciler::set_status(const json& es, const std::string& status,
+void ExternalSecretReconciler::set_status(const ExternalSecretObject& es, const std::string& status,
                                           const std::string& reason, const std::string& message,
                                           bool refreshed, const std::string& binding) {
-  std::string ns = kube::meta_string(es, "namespace");
-  std::string name = kube::meta_string(es, "name");
+  const std::string& ns = es.ref.ns;
+  const std::string& name = es.ref.name;
   std::string now = format_iso8601(clock_.now());
-  const json* cur = ready_condition(es);
+  const std::optional<ReadyCondition>& cur = es.status.ready;
   std::string transition = now;
-  if (cur && cur->value("status", "") == status && cur->contains("lastTransitionTime")) {
-    transition = cur->value("lastTransitionTime", now);
+  if (cur && cur->status == status && !cur->last_transition_time.empty()) {
+    transition = cur->last_transition_time;
   }
   json cond = {{"type", "Ready"},
                {"status", status},
@@ -184,14 +158,12 @@ void ExternalSecretReconciler::set_status(const json& es, const std::string& sta
   json st = {{"conditions", json::array({cond})}};
   if (refreshed) {
     st["refreshTime"] = now;
-    st["syncedResourceVersion"] = synced_resource_version(es);
+    st["syncedResourceVersion"] = es.synced_version;
   }
   if (!binding.empty()) st["binding"] = {{"name", binding}};
   // No write when the status already says all of it.
-  if (cur && cur->value("status", "") == status && cur->value("reason", "") == reason &&
-      cur->value("message", "") == message && !refreshed &&
-      (binding.empty() ||
-       es["status"].value("binding", json::object()).value("name", "") == binding)) {
+  if (cur && cur->status == status && cur->reason == reason && cur->message == message &&
+      !refreshed && (binding.empty() || es.status.binding == binding)) {
     return;
   }
   try {
@@ -220,30 +192,29 @@ std::chrono::milliseconds ExternalSecretReconciler::next_refresh(
       static_cast<int64_t>(static_cast<double>(next.count()) * (1.0 - jitter(rng_))));
 }
 
-ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
-  std::string ns = kube::meta_string(es, "namespace");
-  std::string name = kube::meta_string(es, "name");
+ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& es) {
+  const std::string& ns = es.ref.ns;
+  const std::string& name = es.ref.name;
   ReconcileResult result;
-  if (es.contains("metadata") && es["metadata"].contains("deletionTimestamp")) return result;
+  if (es.deleting) return result;
 
-  ExternalSecretSpec spec;
-  try {
-    spec = parse_external_secret(es);
-  } catch (const Error& e) {
-    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
-    set_status(es, "False", "SecretSyncedError", one_line(e.what()), false, "");
+  if (!es.spec) {
+    std::string why = one_line(es.spec_error);
+    kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
+    set_status(es, "False", "SecretSyncedError", why, false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
     result.error = false;  // a spec error waits for the spec to change
     return result;
   }
+  const ExternalSecretSpec& spec = *es.spec;
 
   std::optional<json> existing =
       kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name);
-  auto refresh_time = status_time(es, "refreshTime");
+  const std::optional<TimePoint>& refresh_time = es.status.refresh_time;
   std::chrono::milliseconds since{0};
   if (refresh_time)
     since = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *refresh_time);
-  bool spec_changed = status_string(es, "syncedResourceVersion") != synced_resource_version(es);
+  bool spec_changed = es.status.synced_resource_version != es.synced_version;
   auto expires_hint = [&]() -> std::optional<TimePoint> {
     // The token's expiry as last written on the target, so a too-long
     // refreshInterval cannot outlive the token (ESO issue 6690).
@@ -289,14 +260,14 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
   } catch (const PolicyRefused& e) {
     // Terminal until the ExternalSecret, its generator or the flags change.
     spdlog::warn("controller: externalsecret {}/{}: {}", ns, name, e.what());
-    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+    kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
     return result;
   } catch (const std::exception& e) {
     spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgGetData, e.what());
-    kube::record_event(kube_, es, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
+    kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
@@ -314,7 +285,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const json& es) {
       // The API server may quote a rendered value it refuses (a label, say).
       std::string why = redact(one_line(e.what()), secrets_of(desired.data, desired.generated));
       spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, why);
-      kube::record_event(kube_, es, {"Warning", "UpdateFailed", why}, clock_);
+      kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
       set_status(es, "False", "SecretSyncedError", kMsgUpdate, false, "");
       if (observer_.on_sync) observer_.on_sync(ns, name, true);
       result.error = true;

@@ -44,8 +44,8 @@ class ExternalSecretReconciler {
   ExternalSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
                            const Clock& clock = SystemClock::instance(),
                            SyncObserver observer = {});
-  // `es` is the current object (from the cache or a GET).
-  ReconcileResult reconcile(const nlohmann::json& es);
+  // `es` is the current object, as the cache decoded it.
+  ReconcileResult reconcile(const ExternalSecretObject& es);
 
  private:
   struct Desired {
@@ -56,12 +56,13 @@ class ExternalSecretReconciler {
     TimePoint token_expires;
     std::map<std::string, Secret> generated;  // what the generators gave, for redaction
   };
-  Desired desired_state(const nlohmann::json& es, const ExternalSecretSpec& spec);
+  Desired desired_state(const ExternalSecretObject& es, const ExternalSecretSpec& spec);
   // Returns true when the Secret was created or changed.
-  bool write_secret(const nlohmann::json& es, const ExternalSecretSpec& spec, const Desired& d,
-                    const std::optional<nlohmann::json>& existing);
-  void set_status(const nlohmann::json& es, const std::string& status, const std::string& reason,
-                  const std::string& message, bool refreshed, const std::string& binding);
+  bool write_secret(const ExternalSecretObject& es, const ExternalSecretSpec& spec,
+                    const Desired& d, const std::optional<nlohmann::json>& existing);
+  void set_status(const ExternalSecretObject& es, const std::string& status,
+                  const std::string& reason, const std::string& message, bool refreshed,
+                  const std::string& binding);
   std::chrono::milliseconds next_refresh(const ExternalSecretSpec& spec,
                                          std::optional<TimePoint> token_expires,
                                          std::chrono::milliseconds since_refresh);

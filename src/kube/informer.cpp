@@ -3,128 +3,108 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 namespace ecrhelm::kube {
 namespace {
 
 inline constexpr std::chrono::milliseconds kRetryBase{500};
 inline constexpr std::chrono::milliseconds kRetryMax{30000};
+inline constexpr int64_t kListPageSize = 500;  // client-go's pager default
 
 std::string rv_of(const json& obj) {
   auto m = obj.find("metadata");
   return m != obj.end() && m->is_object() ? m->value("resourceVersion", "") : "";
 }
 
-// The cache keeps objects without metadata.managedFields (as controller-runtime's
-// TransformStripManagedFields): no cache reader needs them and they are about
-// 40% of a typical object, so 5,000 cached ExternalSecrets cost ~30 MB less.
-void strip_managed_fields(json& obj) {
-  if (auto m = obj.find("metadata"); m != obj.end() && m->is_object()) m->erase("managedFields");
-}
+class ClientListerWatcher : public ListerWatcher {
+ public:
+  ClientListerWatcher(KubeClient& client, ResourceType rt, std::string ns)
+      : client_(client), rt_(std::move(rt)), ns_(std::move(ns)) {}
+
+  std::string list(const ListOptions& base, const std::function<void(json&&)>& on_item) override {
+    ListOptions opts = base;
+    opts.limit = kListPageSize;
+    std::string rv;
+    for (;;) {
+      json page = client_.list_page(rt_, ns_, opts);
+      if (auto items = page.find("items"); items != page.end() && items->is_array()) {
+        for (auto& item : *items) {
+          // A list's items carry no kind/apiVersion; give them what a watch would.
+          item["kind"] = rt_.kind;
+          item["apiVersion"] = rt_.api_version();
+          on_item(std::move(item));
+          item = nullptr;  // this page's JSON goes as it is decoded
+        }
+      }
+      const json& meta = page.contains("metadata") ? page["metadata"] : json::object();
+      if (rv.empty()) rv = meta.value("resourceVersion", "");
+      std::string next = meta.value("continue", "");
+      if (next.empty()) break;
+      opts.continue_token = next;
+      opts.resource_version.clear();  // the continue token pins the snapshot
+    }
+    return rv;
+  }
+  void watch(const WatchOptions& opts,
+             const std::function<bool(const WatchEvent&)>& on_event) override {
+    client_.watch(rt_, ns_, opts, on_event);
+  }
+  std::string display() const override { return rt_.display(); }
+
+ private:
+  KubeClient& client_;
+  ResourceType rt_;
+  std::string ns_;
+};
 
 }  // namespace
+
+std::unique_ptr<ListerWatcher> make_lister_watcher(KubeClient& client, ResourceType rt,
+                                                   std::string ns) {
+  return std::make_unique<ClientListerWatcher>(client, std::move(rt), std::move(ns));
+}
 
 std::string object_key(const json& obj) {
   auto m = obj.find("metadata");
   if (m == obj.end() || !m->is_object()) return "";
-  std::string ns = m->value("namespace", "");
-  std::string name = m->value("name", "");
-  return ns.empty() ? name : ns + "/" + name;
+  return object_key(m->value("namespace", ""), m->value("name", ""));
 }
 
-Informer::Informer(KubeClient& client, ResourceType rt, std::string ns, std::string label_selector)
-    : client_(client),
-      rt_(std::move(rt)),
-      ns_(std::move(ns)),
-      label_selector_(std::move(label_selector)) {}
+json strip_managed_fields(const json& obj) {
+  json out = obj;
+  if (auto m = out.find("metadata"); m != out.end() && m->is_object()) m->erase("managedFields");
+  return out;
+}
 
-void Informer::stop() {
+Reflector::Reflector(std::unique_ptr<ListerWatcher> lw, std::string label_selector)
+    : lw_(std::move(lw)), label_selector_(std::move(label_selector)) {}
+
+void Reflector::stop() {
   stop_ = true;
   cv_.notify_all();
 }
 
-bool Informer::wait_synced(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return synced_ || stop_; }) && synced_;
-}
-
-std::optional<json> Informer::get(const std::string& ns, const std::string& name) const {
-  std::lock_guard lock(mu_);
-  auto it = cache_.find(ns.empty() ? name : ns + "/" + name);
-  if (it == cache_.end()) return std::nullopt;
-  return it->second;
-}
-
-std::vector<json> Informer::list() const {
-  std::lock_guard lock(mu_);
-  std::vector<json> out;
-  out.reserve(cache_.size());
-  for (const auto& [k, v] : cache_) out.push_back(v);
-  return out;
-}
-
-void Informer::apply(const std::string& type, json obj, const Handler& handler) {
-  strip_managed_fields(obj);
-  std::string key = object_key(obj);
-  {
-    std::lock_guard lock(mu_);
-    resource_version_ = rv_of(obj);
-    if (type == "DELETED") {
-      cache_.erase(key);
-    } else {
-      cache_[key] = obj;
-    }
-  }
-  handler(type, obj);
-}
-
-void Informer::relist(const Handler& handler) {
-  ListOptions opts;
-  opts.label_selector = label_selector_;
-  ListResult fresh = client_.list(rt_, ns_, opts);
-  ++relists_;
-  std::map<std::string, json> next;
-  for (auto& item : fresh.items) {
-    // A list's items carry no kind/apiVersion; give them what a watch would.
-    item["kind"] = rt_.kind;
-    item["apiVersion"] = rt_.api_version();
-    strip_managed_fields(item);
-    next.emplace(object_key(item), std::move(item));
-  }
-  std::vector<std::pair<std::string, json>> events;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& [k, old] : cache_) {
-      if (!next.count(k)) events.emplace_back("DELETED", old);
-    }
-    for (const auto& [k, obj] : next) {
-      auto it = cache_.find(k);
-      if (it == cache_.end()) {
-        events.emplace_back("ADDED", obj);
-      } else if (rv_of(it->second) != rv_of(obj)) {
-        events.emplace_back("MODIFIED", obj);
-      }
-    }
-    cache_ = std::move(next);
-    resource_version_ = fresh.resource_version;
-    synced_ = true;
-  }
-  cv_.notify_all();
-  for (const auto& [type, obj] : events) handler(type, obj);
-}
-
-void Informer::run(const Handler& handler) {
+void Reflector::run(Sink& sink) {
   int failures = 0;
   bool need_list;
   {
     std::lock_guard lock(mu_);
-    need_list = !synced_;
+    need_list = !listed_;
   }
   while (!stop_) {
     try {
       if (need_list) {
-        relist(handler);
+        ListOptions opts;
+        opts.label_selector = label_selector_;
+        sink.list_begin();
+        std::string rv = lw_->list(opts, [&](json&& item) { sink.list_item(std::move(item)); });
+        ++relists_;
+        {
+          std::lock_guard lock(mu_);
+          resource_version_ = rv;
+          listed_ = true;
+        }
+        sink.list_end();
         need_list = false;
       }
       WatchOptions wo;
@@ -136,12 +116,13 @@ void Informer::run(const Handler& handler) {
       wo.timeout_seconds = watch_timeout_;
       wo.cancelled = [this] { return stop_.load(); };
       ++watches_;
-      client_.watch(rt_, ns_, wo, [&](const WatchEvent& ev) {
-        if (ev.type == "BOOKMARK") {
+      lw_->watch(wo, [&](const WatchEvent& ev) {
+        if (ev.type == "BOOKMARK" || ev.type == "ADDED" || ev.type == "MODIFIED" ||
+            ev.type == "DELETED") {
+          std::string rv = rv_of(ev.object);
+          if (ev.type != "BOOKMARK") sink.event(ev.type, json(ev.object));
           std::lock_guard lock(mu_);
-          resource_version_ = rv_of(ev.object);
-        } else if (ev.type == "ADDED" || ev.type == "MODIFIED" || ev.type == "DELETED") {
-          apply(ev.type, ev.object, handler);
+          resource_version_ = rv;
         }
         return !stop_;
       });
@@ -149,13 +130,13 @@ void Informer::run(const Handler& handler) {
     } catch (const std::exception& e) {
       if (stop_) break;
       if (is_gone(e)) {
-        spdlog::info("kube: watch of {} expired ({}); relisting", rt_.display(), e.what());
+        spdlog::info("kube: watch of {} expired ({}); relisting", lw_->display(), e.what());
         need_list = true;
         continue;
       }
       ++failures;
       auto delay = std::min(kRetryMax, kRetryBase * (1 << std::min(failures, 6)));
-      spdlog::warn("kube: list/watch of {} failed: {}; retrying in {} ms", rt_.display(), e.what(),
+      spdlog::warn("kube: list/watch of {} failed: {}; retrying in {} ms", lw_->display(), e.what(),
                    delay.count());
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, delay, [&] { return stop_.load(); });

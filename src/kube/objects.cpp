@@ -69,22 +69,33 @@ ServiceAccountToken request_service_account_token(KubeClient& client, const std:
                                                      std::chrono::seconds(expiration_seconds))};
 }
 
+ObjectRef object_ref(const json& obj) {
+  return {obj.value("apiVersion", ""),   obj.value("kind", ""),
+          meta_string(obj, "namespace"), meta_string(obj, "name"),
+          meta_string(obj, "uid"),       meta_string(obj, "resourceVersion")};
+}
+
 void record_event(KubeClient& client, const json& involved, const EventSpec& spec,
                   const Clock& clock) {
-  std::string ns = meta_string(involved, "namespace");
-  std::string name = meta_string(involved, "name");
+  record_event(client, object_ref(involved), spec, clock);
+}
+
+void record_event(KubeClient& client, const ObjectRef& involved, const EventSpec& spec,
+                  const Clock& clock) {
+  const std::string& ns = involved.ns;
+  const std::string& name = involved.name;
   std::string now = format_iso8601(clock.now());
   json ev = {
       {"apiVersion", "v1"},
       {"kind", "Event"},
       {"metadata", {{"namespace", ns}, {"name", name + "." + hex_encode(random_bytes(8))}}},
       {"involvedObject",
-       {{"apiVersion", involved.value("apiVersion", "")},
-        {"kind", involved.value("kind", "")},
+       {{"apiVersion", involved.api_version},
+        {"kind", involved.kind},
         {"namespace", ns},
         {"name", name},
-        {"uid", meta_string(involved, "uid")},
-        {"resourceVersion", meta_string(involved, "resourceVersion")}}},
+        {"uid", involved.uid},
+        {"resourceVersion", involved.resource_version}}},
       {"type", spec.type},
       {"reason", spec.reason},
       {"message", spec.message},

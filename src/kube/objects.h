@@ -36,6 +36,18 @@ ServiceAccountToken request_service_account_token(KubeClient& client, const std:
                                                   const std::vector<std::string>& audiences,
                                                   int64_t expiration_seconds = 3600);
 
+// Who an object is, as an Event's involvedObject and an owner reference
+// name it: what a typed cache keeps of an object's identity.
+struct ObjectRef {
+  std::string api_version;
+  std::string kind;
+  std::string ns;
+  std::string name;
+  std::string uid;
+  std::string resource_version;
+};
+ObjectRef object_ref(const json& obj);
+
 struct EventSpec {
   std::string type;  // Normal, Warning
   std::string reason;
@@ -44,6 +56,8 @@ struct EventSpec {
 };
 // Records a core/v1 Event about `involved` (an object with kind, apiVersion,
 // metadata). Failures are logged, not thrown: an event is never worth a failed sync.
+void record_event(KubeClient& client, const ObjectRef& involved, const EventSpec& spec,
+                  const Clock& clock = SystemClock::instance());
 void record_event(KubeClient& client, const json& involved, const EventSpec& spec,
                   const Clock& clock = SystemClock::instance());
 

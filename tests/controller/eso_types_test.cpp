@@ -112,5 +112,56 @@ TEST(ExternalSecretSpec, SyncedResourceVersionChangesWithAnnotationsAndGeneratio
             v2.substr(2));  // kubectl's own annotation is ignored
 }
 
+TEST(ExternalSecretObject, KeepsWhatTheReconcilerReadsAndNoMore) {
+  json es = seed_external_secret();
+  es["metadata"]["uid"] = "u-1";
+  es["metadata"]["resourceVersion"] = "42";
+  es["metadata"]["annotations"] = {
+      {"kubectl.kubernetes.io/last-applied-configuration", std::string(4000, 'x')}};
+  es["status"] = json::parse(R"({
+    "binding": {"name": "repo-2529854065"}, "refreshTime": "2026-11-29T10:00:01Z",
+    "syncedResourceVersion": "1-abc",
+    "conditions": [{"type": "Other", "status": "False"},
+                   {"type": "Ready", "status": "True", "reason": "SecretSynced",
+                    "message": "Secret was synced", "lastTransitionTime": "2026-11-29T10:00:02Z"}]})");
+  ExternalSecretObject o = decode_external_secret(es);
+  EXPECT_EQ(o.ref.api_version, "external-secrets.io/v1beta1");
+  EXPECT_EQ(o.ref.kind, "ExternalSecret");
+  EXPECT_EQ(o.ref.ns, "argocd");
+  EXPECT_EQ(o.ref.name, "repo-2529854065");
+  EXPECT_EQ(o.ref.uid, "u-1");
+  EXPECT_EQ(o.ref.resource_version, "42");
+  EXPECT_FALSE(o.deleting);
+  EXPECT_EQ(o.synced_version, synced_resource_version(es));
+  ASSERT_TRUE(o.spec.has_value());
+  EXPECT_EQ(o.spec->target_name, "repo-2529854065");
+  EXPECT_EQ(o.spec->creation_policy, "Merge");
+  EXPECT_EQ(o.status.binding, "repo-2529854065");
+  EXPECT_EQ(o.status.synced_resource_version, "1-abc");
+  ASSERT_TRUE(o.status.refresh_time.has_value());
+  EXPECT_EQ(format_iso8601(*o.status.refresh_time), "2026-11-29T10:00:01Z");
+  ASSERT_TRUE(o.status.ready.has_value());
+  EXPECT_EQ(o.status.ready->status, "True");
+  EXPECT_EQ(o.status.ready->reason, "SecretSynced");
+  EXPECT_EQ(o.status.ready->last_transition_time, "2026-11-29T10:00:02Z");
+}
+
+TEST(ExternalSecretObject, ABadSpecOrStatusIsKeptWithItsErrorNeverThrown) {
+  json es = seed_external_secret();
+  es["spec"]["refreshInterval"] = "soon";
+  es["metadata"]["deletionTimestamp"] = "2026-11-29T10:00:00Z";
+  // A status someone else wrote with the wrong types is read as absent.
+  es["status"] = {{"binding", {{"name", 5}}}, {"refreshTime", 7}, {"conditions", "no"}};
+  ExternalSecretObject o;
+  ASSERT_NO_THROW(o = decode_external_secret(es));
+  EXPECT_FALSE(o.spec.has_value());
+  EXPECT_EQ(o.spec_error, error_of(es));
+  EXPECT_NE(o.spec_error.find("refreshInterval"), std::string::npos) << o.spec_error;
+  EXPECT_TRUE(o.deleting);
+  EXPECT_EQ(o.status.binding, "");
+  EXPECT_FALSE(o.status.refresh_time.has_value());
+  EXPECT_FALSE(o.status.ready.has_value());
+}
+
 }  // namespace
 }  // namespace ecrhelm::controller
