@@ -19,20 +19,27 @@
 #     one curl process at the same concurrency (--parallel --parallel-max CONCURRENT),
 #     and the floor with 2 writes per object (the patch + a merge patch of the
 #     ExternalSecret's status, which the controller also writes), and the
-#     controller's own 7 requests per object sent the same way (GET target, GET
-#     generator, GET credentials Secret, server-side apply, POST Event, status
-#     merge patch, GET target after the status write's watch event).
+#     controller's own 4 requests per object sent the same way (GET target,
+#     server-side apply, POST Event, status merge patch; it reads the generator
+#     and its credentials Secret once per identity, and its own status write's
+#     watch event causes no reconcile).
 # moto answers GetAuthorizationToken with expiresAt 2015-01-01 (already expired),
 # which makes the controller refresh every 60 s. A small proxy in front of moto
 # sets expiresAt to now + TOKEN_HOURS (12 h, as ECR) so the idle window is idle
 # as in production; TOKEN_HOURS=0 talks to moto directly.
 #
+# CONTROLLER=eso runs External Secrets Operator v0.16.2 itself (build-peer.sh eso)
+# in place of ecrhelm, on its own CRDs, with the same manifests, moto and proxy:
+# its ECR generator has no endpoint setting, so HTTPS_PROXY points it at
+# aws-connect-proxy.py (as make smoke-peers does). ECR calls are counted by the
+# expiry proxy for both; API requests from the apiserver's apiserver_request_total.
+#
 # Usage: bench/controller.sh path/to/ecrhelm
 # Knobs: COUNTS="100 1000 5000" RUNS=1 GENERATORS=10 CONCURRENT=4 IDLE_SECONDS=30
 #        QPS=1000 BURST=2000 TOKEN_HOURS=12 POLL_SECONDS=0.25 READY_TIMEOUT=900
 #        MALLOC_ARENA_MAX (passed to the controller when set)
-#        FLOOR_MIX5=1 adds a floor: the controller's requests without the GETs of the
-#        generator and its credentials Secret (what serving those from a cache would save)
+#        FLOOR_MIX7=1 adds a floor: the issue-5 controller's 7 requests per object
+#        (with the GETs of the generator, its credentials Secret and the no-op re-read)
 # Prints markdown tables for BENCHMARKS.md on stdout (progress on stderr).
 set -euo pipefail
 ECRHELM=$(readlink -f "${1:-build-bench/ecrhelm}")
@@ -47,7 +54,13 @@ BURST=${BURST:-2000}
 TOKEN_HOURS=${TOKEN_HOURS:-12}
 POLL_SECONDS=${POLL_SECONDS:-0.25}
 READY_TIMEOUT=${READY_TIMEOUT:-900}
-FLOOR_MIX5=${FLOOR_MIX5:-0}
+FLOOR_MIX7=${FLOOR_MIX7:-0}
+CONTROLLER=${CONTROLLER:-ecrhelm}
+case "$CONTROLLER" in ecrhelm | eso) ;; *) echo "controller bench: CONTROLLER is ecrhelm or eso" >&2; exit 2 ;; esac
+if [ "$CONTROLLER" = eso ]; then
+  ESO=$("$ROOT/scripts/testbed/build-peer.sh" eso | tail -n1)
+  [ "$TOKEN_HOURS" != 0 ] || { echo "controller bench: CONTROLLER=eso needs TOKEN_HOURS > 0 (the proxy counts ECR calls)" >&2; exit 2; }
+fi
 [ -x "$ECRHELM" ] || { echo "controller bench: $ECRHELM is not executable" >&2; exit 2; }
 
 need=()
@@ -62,7 +75,7 @@ command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]' >&
 
 log() { echo "controller bench: $*" >&2; }
 work=$(mktemp -d)
-moto_pid="" proxy_pid="" ctl_pid="" kube_up=0
+moto_pid="" proxy_pid="" connect_pid="" ctl_pid="" kube_up=0
 stop_pid() {  # PID: SIGTERM, wait; a server killed by SIGTERM makes `wait` fail
   [ -n "$1" ] || return 0
   kill "$1" 2>/dev/null || true
@@ -71,6 +84,7 @@ stop_pid() {  # PID: SIGTERM, wait; a server killed by SIGTERM makes `wait` fail
 cleanup() {
   stop_pid "$ctl_pid"
   stop_pid "$proxy_pid"
+  stop_pid "$connect_pid"
   stop_pid "$moto_pid"
   if [ "$kube_up" = 1 ]; then "$ROOT/scripts/testbed/kube-down.sh" "$work/kube" --purge >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -94,9 +108,16 @@ set -a
 # shellcheck disable=SC1091
 . "$work/kube/env"
 set +a
-kubectl --kubeconfig "$KUBECONFIG" apply --server-side -f "$ROOT/deploy/crds/" >/dev/null
-kubectl --kubeconfig "$KUBECONFIG" wait --for condition=Established --timeout 60s \
-  -f "$ROOT/deploy/crds/" >/dev/null
+crds="$ROOT/deploy/crds/"
+if [ "$CONTROLLER" = eso ]; then
+  # ESO watches every kind of its groups: all of its CRDs, from the module it was built from.
+  crds="${ECRHELM_TESTBED_CACHE:-/var/cache/ecrhelm}/gopath/pkg/mod/github.com/external-secrets/external-secrets@v0.16.2/config/crds/bases"
+  mkdir -p "$work/crds"
+  for f in "$crds"/*.yaml; do [ "${f##*/}" = kustomization.yaml ] || cp "$f" "$work/crds/"; done
+  crds="$work/crds/"
+fi
+kubectl --kubeconfig "$KUBECONFIG" apply --server-side -f "$crds" >/dev/null
+kubectl --kubeconfig "$KUBECONFIG" wait --for condition=Established --timeout 60s -f "$crds" >/dev/null
 
 moto_port=$(free_port)
 moto_server -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
@@ -111,6 +132,39 @@ if [ "$TOKEN_HOURS" != 0 ]; then
   ecr_port=$(cat "$work/proxy.port")
 fi
 mkdir -p "$work/home"
+if [ "$CONTROLLER" = eso ]; then
+  # A test CA and a certificate for ECR's and STS's names; the CONNECT proxy
+  # answers those tunnels itself and relays to the expiry proxy (then moto).
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ecrhelm-bench-ca \
+    -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=api.ecr.us-east-1.amazonaws.com \
+    -keyout "$work/aws.key" -out "$work/aws.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:api.ecr.us-east-1.amazonaws.com,DNS:sts.amazonaws.com,DNS:sts.us-east-1.amazonaws.com\n' >"$work/san.ext"
+  openssl x509 -req -in "$work/aws.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
+    -extfile "$work/san.ext" -out "$work/aws.crt" 2>/dev/null
+  python3 "$ROOT/scripts/testbed/aws-connect-proxy.py" --port-file "$work/connect.port" \
+    --moto "http://127.0.0.1:$ecr_port" --cert "$work/aws.crt" --key "$work/aws.key" 2>"$work/connect.log" &
+  connect_pid=$!
+  for _ in $(seq 100); do [ -s "$work/connect.port" ] && break; sleep 0.1; done
+  connect_port=$(cat "$work/connect.port")
+fi
+# ECR GetAuthorizationToken calls the expiry proxy forwarded so far (both controllers).
+proxy_ecr_calls() {
+  curl -s "http://127.0.0.1:$ecr_port/_proxy/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("GetAuthorizationToken", 0))'
+}
+# Every request the apiserver served so far (apiserver_request_total, all verbs).
+api_requests() {
+  curl -s --cacert "$KUBE_CA_FILE" -H "Authorization: Bearer $(cat "$KUBE_ADMIN_TOKEN_FILE")" \
+    "$KUBE_APISERVER_URL/metrics" | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'
+}
+# Reconciles so far: ecrhelm's histogram count, or controller-runtime's for ESO.
+reconciles() {
+  if [ "$CONTROLLER" = eso ]; then
+    awk '/^controller_runtime_reconcile_total\{controller="externalsecret"/ { n += $NF } END { printf "%d", n }' "$1"
+  else
+    metric ecrhelm_reconcile_duration_seconds_count "$1"
+  fi
+}
 
 # metric NAME_AND_LABELS FILE: the value of one series (0 when absent).
 metric() { awk -v s="$1" 'index($0, s " ") == 1 { v = $2 } END { print v + 0 }' "$2"; }
@@ -128,13 +182,26 @@ for n in $COUNTS; do
     clog="$work/controller-$ns.log"
     # Default log level (warnings only; -v is debug): the metrics port is chosen here.
     mport=$(free_port)
+    ecr0=$(proxy_ecr_calls)
+    api0=$(api_requests)
     s0=$(srv_ticks)
     t0=$(now)
-    env -i PATH=/usr/bin:/bin HOME="$work/home" AWS_ENDPOINT_URL="http://127.0.0.1:$ecr_port" \
-      AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
-      "$ECRHELM" controller --kubeconfig "$KUBECONFIG" --namespace "$ns" --no-annotation-mode \
-      --concurrent "$CONCURRENT" --kube-api-qps "$QPS" --kube-api-burst "$BURST" \
-      --metrics-bind-address "127.0.0.1:$mport" --health-probe-bind-address 127.0.0.1:0 >"$clog" 2>&1 &
+    if [ "$CONTROLLER" = eso ]; then
+      env -i PATH=/usr/bin:/bin HOME="$work/home" KUBECONFIG="$KUBECONFIG" \
+        HTTPS_PROXY="http://127.0.0.1:$connect_port" NO_PROXY=127.0.0.1,localhost \
+        AWS_CA_BUNDLE="$work/ca.crt" AWS_EC2_METADATA_DISABLED=true \
+        "$ESO" --namespace="$ns" --metrics-addr="127.0.0.1:$mport" --concurrent="$CONCURRENT" \
+        --client-qps="$QPS" --client-burst="$BURST" --enable-leader-election=false \
+        --enable-cluster-store-reconciler=false --enable-cluster-external-secret-reconciler=false \
+        --enable-cluster-push-secret-reconciler=false --enable-push-secret-reconciler=false \
+        --loglevel=error >"$clog" 2>&1 &
+    else
+      env -i PATH=/usr/bin:/bin HOME="$work/home" AWS_ENDPOINT_URL="http://127.0.0.1:$ecr_port" \
+        AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true ${MALLOC_ARENA_MAX:+MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX} \
+        "$ECRHELM" controller --kubeconfig "$KUBECONFIG" --namespace "$ns" --no-annotation-mode \
+        --concurrent "$CONCURRENT" --kube-api-qps "$QPS" --kube-api-burst "$BURST" \
+        --metrics-bind-address "127.0.0.1:$mport" --health-probe-bind-address 127.0.0.1:0 >"$clog" 2>&1 &
+    fi
     ctl_pid=$!
     ready=0
     while :; do
@@ -152,9 +219,10 @@ for n in $COUNTS; do
     ready_s=$(secs "$t0" "$t1")
     ramp_cpu=$(ticks_s 0 "$(cpu_ticks "$ctl_pid")")
     srv_ramp=$(ticks_s "$s0" "$s1")
-    ecr_at_ready=$(metric "$ecr_series" "$work/metrics")
-    rec_at_ready=$(metric ecrhelm_reconcile_duration_seconds_count "$work/metrics")
-    log "  all $n Ready after $ready_s s (controller $ramp_cpu s CPU, apiserver+etcd $srv_ramp s; $ecr_at_ready ECR calls, $rec_at_ready reconciles)"
+    api_at_ready=$(( $(api_requests) - api0 ))
+    ecr_at_ready=$(( $(proxy_ecr_calls) - ecr0 ))
+    rec_at_ready=$(reconciles "$work/metrics")
+    log "  all $n Ready after $ready_s s (controller $ramp_cpu s CPU, apiserver+etcd $srv_ramp s; $ecr_at_ready ECR calls, $api_at_ready API requests, $rec_at_ready reconciles)"
 
     # Settle: each status write comes back as a watch event and one more (no-op)
     # reconcile; wait until the reconcile count stops moving (3 polls, 1 s apart).
@@ -162,7 +230,7 @@ for n in $COUNTS; do
     while [ "$same" -lt 3 ]; do
       sleep 1
       curl -s -o "$work/metrics" "http://127.0.0.1:$mport/metrics" || : >"$work/metrics"
-      cur=$(metric ecrhelm_reconcile_duration_seconds_count "$work/metrics")
+      cur=$(reconciles "$work/metrics")
       if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
       prev=$cur
       awk -v a="$t1" -v b="$(now)" 'BEGIN{exit !(b-a > 300)}' && break
@@ -177,12 +245,16 @@ for n in $COUNTS; do
     c1=$(cpu_ticks "$ctl_pid")
     idle_cpu=$(ticks_s "$c0" "$c1")
     curl -s -o "$work/metrics" "http://127.0.0.1:$mport/metrics" || true
-    rec_after_idle=$(metric ecrhelm_reconcile_duration_seconds_count "$work/metrics")
-    ecr_calls=$(metric "$ecr_series" "$work/metrics")
+    rec_after_idle=$(reconciles "$work/metrics")
+    ecr_calls=$(( $(proxy_ecr_calls) - ecr0 ))
+    [ "$TOKEN_HOURS" != 0 ] || ecr_calls=$(metric "$ecr_series" "$work/metrics")
+    api_total=$(( $(api_requests) - api0 ))
     rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$ctl_pid/status")
     hwm_kb=$(awk '/^VmHWM:/ {print $2}' "/proc/$ctl_pid/status")
     kill -TERM "$ctl_pid"
-    wait "$ctl_pid" || { log "controller exited with $?"; tail -5 "$clog" >&2; exit 1; }
+    if [ "$CONTROLLER" = eso ]; then wait "$ctl_pid" || true; else
+      wait "$ctl_pid" || { log "controller exited with $?"; tail -5 "$clog" >&2; exit 1; }
+    fi
     ctl_pid=""
     if [ -s "$clog" ]; then log "  the controller logged $(wc -l <"$clog") lines, e.g.:"; head -3 "$clog" >&2; fi
     rotated=$(python3 "$ROOT/bench/controller_helper.py" check "$ns" "$n")
@@ -205,22 +277,27 @@ for n in $COUNTS; do
     }
     read -r floor1 srv1 < <(floor 1 1)
     read -r floor2 srv2 < <(floor 2 2)
-    read -r floorm srvm < <(floor mix 7)
+    read -r floorm srvm < <(floor mix 4)
     floorm5=0
-    if [ "$FLOOR_MIX5" = 1 ]; then read -r floorm5 _ < <(floor mix5 5); fi
+    if [ "$FLOOR_MIX7" = 1 ]; then read -r floorm5 _ < <(floor mix7 7); fi
     rm -f "$work/floor.cfg"
-    log "  floor: $floor1 s (1 write each), $floor2 s (2 writes each), $floorm s (the controller's 7 requests each)"
-    [ "$FLOOR_MIX5" = 1 ] && log "  the controller's requests without the 2 reads: $floorm5 s"
-    rows+=("$n $run $ready_s $floor1 $floor2 $floorm $ecr_calls $hwm_kb $rss_kb $idle_cpu $ramp_cpu $srv_ramp $srv1 $srv2 $srvm $rec_at_ready $settled_s $rec_settled $rec_after_idle $floorm5")
+    log "  floor: $floor1 s (1 write each), $floor2 s (2 writes each), $floorm s (the controller's 4 requests each)"
+    [ "$FLOOR_MIX7" = 1 ] && log "  the issue-5 controller's 7 requests each: $floorm5 s"
+    rows+=("$n $run $ready_s $floor1 $floor2 $floorm $ecr_calls $hwm_kb $rss_kb $idle_cpu $ramp_cpu $srv_ramp $srv1 $srv2 $srvm $rec_at_ready $settled_s $rec_settled $rec_after_idle $floorm5 $api_at_ready $api_total")
+    if [ -n "${CSV:-}" ]; then
+      [ -s "$CSV" ] || echo "controller,n,run,ready_s,ecr_calls,peak_rss_kib,api_requests_to_ready,api_requests_to_idle_end,cpu_to_ready_s,idle_cpu_s" >"$CSV"
+      echo "$CONTROLLER,$n,$run,$ready_s,$ecr_calls,$hwm_kb,$api_at_ready,$api_total,$ramp_cpu,$idle_cpu" >>"$CSV"
+    fi
   done
 done
 
 echo
+[ "$CONTROLLER" = eso ] && echo "ESO v0.16.2 (build-peer.sh eso): --concurrent $CONCURRENT --client-qps $QPS --client-burst $BURST"
 echo "ecrhelm controller: $(basename "$ECRHELM") --concurrent $CONCURRENT --kube-api-qps $QPS --kube-api-burst $BURST;" \
   "$GENERATORS generators; idle window $IDLE_SECONDS s; token lifetime $([ "$TOKEN_HOURS" = 0 ] && echo "moto's (expired)" || echo "$TOKEN_HOURS h")" \
   "${MALLOC_ARENA_MAX:+; MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX}"
 echo
-echo "| ExternalSecrets | run | start to all Ready | floor: 1 merge patch each | ratio | floor: 2 merge patches each | ratio | the controller's 7 requests each by curl | ratio |"
+echo "| ExternalSecrets | run | start to all Ready | floor: 1 merge patch each | ratio | floor: 2 merge patches each | ratio | the controller's 4 requests each by curl | ratio |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do
   # shellcheck disable=SC2086
@@ -230,7 +307,7 @@ for r in "${rows[@]}"; do
       n, run, rd, f1, rd / f1, f2, rd / f2, fm, rd / fm }'
 done
 echo
-echo "| ExternalSecrets | run | ECR calls | peak RSS (VmHWM) | RSS at stop | controller CPU to Ready | apiserver+etcd CPU: controller / floor 1 / floor 2 / 7 requests | settled after Ready | idle CPU (${IDLE_SECONDS} s) | reconciles at Ready / settled / after idle |"
+echo "| ExternalSecrets | run | ECR calls | peak RSS (VmHWM) | RSS at stop | controller CPU to Ready | apiserver+etcd CPU: controller / floor 1 / floor 2 / 4 requests | settled after Ready | idle CPU (${IDLE_SECONDS} s) | reconciles at Ready / settled / after idle |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do
   # shellcheck disable=SC2086
@@ -241,14 +318,23 @@ for r in "${rows[@]}"; do
     printf "| %d | %d | %d | %.1f MiB | %.1f MiB | %.2f s | %.1f / %.1f / %.1f / %.1f s | %.1f s | %.2f s | %d / %d / %d |\n",
       n, run, ecr, hwm / 1024, rss / 1024, ramp, sr, s1, s2, sm, st, idle, r0, r1, r2 }'
 done
-if [ "$FLOOR_MIX5" = 1 ]; then
+if [ "$FLOOR_MIX7" = 1 ]; then
   echo
-  echo "| ExternalSecrets | run | start to all Ready | the controller's 7 requests each | the same without the 2 reads (5 each) | ratio to those 5 |"
+  echo "| ExternalSecrets | run | start to all Ready | the controller's 4 requests each | the issue-5 controller's 7 requests each | ratio to those 7 |"
   echo "|---|---|---|---|---|---|"
   for r in "${rows[@]}"; do
     # shellcheck disable=SC2086
     set -- $r
     awk -v n="$1" -v run="$2" -v rd="$3" -v fm="$6" -v f5="${20}" 'BEGIN {
-      printf "| %d | %d | %.2f s | %.2f s | %.2f s | %.2fx |\n", n, run, rd, fm, f5, rd / f5 }'
+      printf "| %d | %d | %.2f s | %.2f s | %.2f s | %.2fx |\n", n, run, rd, fm, f5, fm / f5 }'
   done
 fi
+echo
+echo "| ExternalSecrets | run | controller | API requests from start to all Ready | per ExternalSecret | to the end of the idle window |"
+echo "|---|---|---|---|---|---|"
+for r in "${rows[@]}"; do
+  # shellcheck disable=SC2086
+  set -- $r
+  awk -v n="$1" -v run="$2" -v c="$CONTROLLER" -v a="${21}" -v t="${22}" 'BEGIN {
+    printf "| %d | %d | %s | %d | %.2f | %d |\n", n, run, c, a, a / n, t }'
+done

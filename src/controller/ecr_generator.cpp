@@ -105,7 +105,7 @@ EcrGenerator::Resolved EcrGenerator::resolve(const EcrGeneratorSpec& spec, const
       if (it == secrets.end()) {
         json secret;
         try {
-          secret = kube_.get(kube::resources::kSecrets, where_ns, ref.name);
+          secret = reads_.get(kube::resources::kSecrets, where_ns, ref.name);
         } catch (const kube::ApiError& e) {
           fail(e.kind(), "spec.auth.secretRef.{}: cannot read secret {}: {}", field, id, e.what());
         }
@@ -131,7 +131,7 @@ EcrGenerator::Resolved EcrGenerator::resolve(const EcrGeneratorSpec& spec, const
         .add("session-token", r.keys.session_token);
   } else if (!spec.service_account.empty()) {
     r.kind = Resolved::Kind::kServiceAccount;
-    json sa = kube_.get(kube::resources::kServiceAccounts, ns, spec.service_account);
+    json sa = reads_.get(kube::resources::kServiceAccounts, ns, spec.service_account);
     auto annotations = kube::meta_map(sa, "annotations");
     r.sa_role = annotations[kRoleArnAnnotation];
     if (r.sa_role.empty()) {
@@ -239,7 +239,7 @@ GeneratedData EcrGenerator::generate(const GeneratorRef& ref, const std::string&
   if (ref.kind == "ECRAuthorizationToken") {
     json gen;
     try {
-      gen = kube_.get(eso::kEcrAuthorizationTokens, ns, ref.name);
+      gen = reads_.get(eso::kEcrAuthorizationTokens, ns, ref.name);
     } catch (const kube::ApiError& e) {
       if (e.status() == 404) {
         fail(ErrorKind::kNotFound,
@@ -253,7 +253,7 @@ GeneratedData EcrGenerator::generate(const GeneratorRef& ref, const std::string&
   }
   json cg;
   try {
-    cg = kube_.get(eso::kClusterGenerators, "", ref.name);
+    cg = reads_.get(eso::kClusterGenerators, "", ref.name);
   } catch (const kube::ApiError& e) {
     if (e.status() == 404)
       fail(ErrorKind::kNotFound, "ClusterGenerator {} does not exist", ref.name);

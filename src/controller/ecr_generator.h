@@ -23,6 +23,7 @@
 #include "aws/credentials.h"
 #include "aws/provider_context.h"
 #include "controller/eso_types.h"
+#include "controller/read_cache.h"
 #include "controller/token_cache.h"
 #include "kube/client.h"
 #include "util/error.h"
@@ -97,6 +98,10 @@ class EcrGenerator {
                          const std::string& registry_id, const GeneratorName& who);
 
   uint64_t sts_calls() const { return sts_calls_; }
+  // API reads of generators, credentials Secrets and ServiceAccounts sent.
+  uint64_t kube_reads() const { return reads_.reads(); }
+  // How long those reads are reused (kReadCacheTtl); set before first use.
+  void set_read_ttl(std::chrono::milliseconds ttl) { reads_.set_ttl(ttl); }
   // The expiry of the token each generator was last served (metrics).
   std::map<GeneratorName, TimePoint> expiries() const;
 
@@ -107,6 +112,7 @@ class EcrGenerator {
                                const Resolved& r);
 
   kube::KubeClient& kube_;
+  ReadCache reads_{kube_};  // generators, credentials Secrets, ServiceAccounts
   aws::ProviderContext providers_;
   aws::CredentialsProvider& default_chain_;
   TokenCache& cache_;

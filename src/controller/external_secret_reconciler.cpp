@@ -14,9 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-inline constexpr const char* kMsgSynced = "Secret was synced";
+// ESO v0.16.2's own strings (pkg/controllers/externalsecret), as seen by make smoke-peers.
+inline constexpr const char* kMsgSynced = "secret synced";
 inline constexpr const char* kMsgGetData = "could not get secret data from provider";
-inline constexpr const char* kMsgUpdate = "could not update Secret";
+inline constexpr const char* kMsgUpdate = "could not update secret";
 inline constexpr const char* kOwnerLabel = "reconcile.external-secrets.io/owner";
 // On the target Secret: when the token in it expires, so the next sync is
 // planned by expiry even after a restart and even when the template keeps
@@ -113,7 +114,7 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
 
   if (!existing) {
     kube_.create(kube::resources::kSecrets, ns, body);
-    kube::record_event(kube_, es.ref, {"Normal", "Created", "Created Secret"}, clock_);
+    kube::record_event(kube_, es.ref, {"Normal", "Created", "secret created"}, clock_);
     return true;
   }
   // Nothing to do when every desired key, label and annotation is already there.
@@ -135,7 +136,7 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   if (same) return false;
   kube::PatchOptions po{eso_field_owner(es_name), true};
   kube_.patch(kube::resources::kSecrets, ns, spec.target_name, kube::PatchType::kApply, body, po);
-  kube::record_event(kube_, es.ref, {"Normal", "Updated", "Updated Secret"}, clock_);
+  kube::record_event(kube_, es.ref, {"Normal", "Updated", "secret updated"}, clock_);
   return true;
 }
 
