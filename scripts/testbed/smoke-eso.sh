@@ -198,4 +198,52 @@ for e in json.load(sys.stdin)["items"]:
           repr(e.get("message")), "source:", e.get("source", {}).get("component") or e.get("reportingComponent"))
 '
 if grep -qF "$MOTO_PASSWORD" "$DIR/eso.log"; then echo "smoke-eso: note: ESO's log holds the ECR password"; fi
+
+# Migration: ESO stops, ecrhelm takes over the same objects on ESO's own CRDs.
+# The password is made stale by hand first, so only ecrhelm can put it back.
+managers_of_password() {
+  K -n "$NS" get secret "$REPO_SECRET" -o json --show-managed-fields | python3 -c '
+import json, sys
+m = json.load(sys.stdin)["metadata"]
+print(" ".join(sorted(f.get("manager", "") for f in m.get("managedFields", [])
+                      if "f:password" in f.get("fieldsV1", {}).get("f:data", {}))))'
+}
+echo "--- before the takeover: managers of data.password: $(managers_of_password)"
+kill "$ESO_PID" 2>/dev/null || true
+wait "$ESO_PID" 2>/dev/null || true
+K -n "$NS" patch secret "$REPO_SECRET" --type merge -p '{"data":{"password":"c3RhbGU="}}' >/dev/null
+[ "$(password)" = stale ] || fail "could not make the password stale"
+ECRHELM=${ECRHELM:-$SCRIPT_DIR/../../build/ecrhelm}
+[ -x "$ECRHELM" ] || fail "no ecrhelm binary at $ECRHELM (set ECRHELM)"
+CTL_METRICS=$(free_port)
+env -i PATH=/usr/bin:/bin HOME="$DIR/home" AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT" \
+  AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
+  "$ECRHELM" controller --kubeconfig "$DIR/kube/kubeconfig" --namespace "$NS" --no-annotation-mode \
+  --argocd-refresh none --metrics-bind-address "127.0.0.1:$CTL_METRICS" \
+  --health-probe-bind-address 127.0.0.1:0 >"$DIR/ecrhelm.log" 2>&1 &
+CTL_PID=$!
+PIDS+=($CTL_PID)
+deadline=$(($(date +%s) + WAIT_SECONDS))
+until [ "$(password)" = "$MOTO_PASSWORD" ]; do
+  kill -0 "$CTL_PID" 2>/dev/null || { tail -20 "$DIR/ecrhelm.log" >&2; fail "ecrhelm exited"; }
+  [ "$(date +%s)" -lt "$deadline" ] || { tail -20 "$DIR/ecrhelm.log" >&2; fail "ecrhelm did not take over within ${WAIT_SECONDS}s"; }
+  sleep 1
+done
+ok "ecrhelm took over from ESO: the password is fresh again"
+for k in url type enableOCI username name project; do
+  [ -n "$(K -n "$NS" get secret "$REPO_SECRET" -o jsonpath="{.data.$k}")" ] || fail "key $k lost in the takeover"
+done
+ok "every other key kept through the takeover"
+after=$(managers_of_password)
+echo "--- after the takeover: managers of data.password: $after"
+case "$after" in
+  "externalsecrets.external-secrets.io/$REPO_SECRET") ;;
+  *) fail "data.password has other owners than ESO's field manager: $after" ;;
+esac
+ok "one field owner for data.password (ESO's), shared by ESO and ecrhelm"
+ready=$(K -n "$NS" get externalsecrets.v1beta1.external-secrets.io "$REPO_SECRET" -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}')
+[ "$ready" = "secret synced" ] || fail "Ready message after the takeover is '$ready', not ESO's 'secret synced'"
+ok "status after the takeover as ESO writes it"
+if grep -qF "$MOTO_PASSWORD" "$DIR/ecrhelm.log"; then fail "ecrhelm's log holds the ECR password"; fi
 ok "done"
+
