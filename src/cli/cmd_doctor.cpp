@@ -874,18 +874,15 @@ class Doctor {
         "kubectl describe externalsecret {} -n {}; check that ESO or `ecrhelm "
         "controller` runs and that its generator's AWS credentials work",
         kube::meta_string(*es, "name"), o_.ns);
-    const json* ready = nullptr;
-    const json conditions = es->value("/status/conditions"_json_pointer, json::array());
-    for (const auto& c : conditions)
-      if (c.is_object() && c.value("type", "") == "Ready") ready = &c;
+    const std::optional<controller::ReadyCondition> ready = controller::ready_condition(*es);
     if (!ready) {
       return r_.fail(check, fmt::format("ExternalSecret {} has no Ready condition yet", name),
                      describe);
     }
-    if (ready->value("status", "") != "True") {
+    if (ready->status != "True") {
       return r_.fail(check,
-                     fmt::format("ExternalSecret {} is not Ready: {}: {}", name,
-                                 ready->value("reason", ""), ready->value("message", "")),
+                     fmt::format("ExternalSecret {} is not Ready: {}: {}", name, ready->reason,
+                                 ready->message),
                      describe);
     }
     std::string interval_text = es->value("/spec/refreshInterval"_json_pointer, std::string("1h"));
@@ -897,7 +894,7 @@ class Doctor {
       next = fmt::format(", next refresh {} ({})", format_iso8601(at), in_time(at, now()));
     }
     std::string msg = fmt::format("ExternalSecret {} Ready ({}), refreshInterval {}{}", name,
-                                  ready->value("reason", ""), interval_text, next);
+                                  ready->reason, interval_text, next);
     if (!interval || interval->count() == 0 || *interval > kEcrTokenLifetime) {
       return r_.warn(check, msg + ": ECR tokens expire after 12h",
                      "set spec.refreshInterval to 12h or less");

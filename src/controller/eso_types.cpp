@@ -221,8 +221,12 @@ ExternalSecretObject decode_external_secret(const json& es) {
   } catch (const Error& e) {
     o.spec_error_kind = e.kind();
     o.spec_error = e.what();
-  } catch (const std::exception& e) {
-    o.spec_error = std::string("spec: ") + e.what();
+  } catch (const std::exception&) {
+    // parse_external_secret names the field for what it checks; anything
+    // else is a value of the wrong JSON type somewhere in the spec.
+    o.spec_error =
+        "spec: a field has a value of the wrong type; check the ExternalSecret against ESO's "
+        "CRD (kubectl apply --dry-run=server -f FILE names it)";
   }
   if (auto st = es.find("status"); st != es.end() && st->is_object()) {
     auto str = [&](const char* f) {

@@ -10,6 +10,7 @@ nlohmann::json ReadCache::get(const kube::ResourceType& rt, const std::string& n
   std::string key = rt.display() + "\n" + ns + "\n" + name;
   std::promise<nlohmann::json> mine;
   std::shared_future<nlohmann::json> value;
+  uint64_t own = 0;  // the id of the entry this caller fills, when it reads
   {
     std::lock_guard lock(mu_);
     TimePoint now = clock_.now();
@@ -22,7 +23,8 @@ nlohmann::json ReadCache::get(const kube::ResourceType& rt, const std::string& n
     } else {
       // This caller reads; others asking meanwhile wait for its answer. The
       // TTL runs from the start of the read.
-      entries_[key] = Entry{now + ttl_, mine.get_future().share()};
+      own = ++next_id_;
+      entries_[key] = Entry{now + ttl_, mine.get_future().share(), own};
     }
   }
   if (value.valid()) return value.get();
@@ -33,8 +35,10 @@ nlohmann::json ReadCache::get(const kube::ResourceType& rt, const std::string& n
     return obj;
   } catch (...) {
     {
+      // Forget the failure (only this caller's entry: a later one may be there).
       std::lock_guard lock(mu_);
-      entries_.erase(key);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second.id == own) entries_.erase(it);
     }
     mine.set_exception(std::current_exception());
     throw;

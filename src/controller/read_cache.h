@@ -34,12 +34,14 @@ class ReadCache {
   struct Entry {
     TimePoint expires;
     std::shared_future<nlohmann::json> value;
+    uint64_t id;
   };
   kube::KubeClient& kube_;
   std::chrono::milliseconds ttl_;
   const Clock& clock_;
   std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  uint64_t next_id_ = 0;
   std::atomic<uint64_t> reads_{0};
 };
 

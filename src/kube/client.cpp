@@ -226,22 +226,30 @@ json KubeClient::list_page(const ResourceType& rt, const std::string& ns, const 
       {"list", "GET", object_path(rt, ns, "") + q, "", "", object_name(ns, ""), &rt, true});
 }
 
-ListResult KubeClient::list(const ResourceType& rt, const std::string& ns, ListOptions opts,
-                            int64_t page_size) {
-  ListResult out;
+std::string KubeClient::list_each(const ResourceType& rt, const std::string& ns, ListOptions opts,
+                                  int64_t page_size, const std::function<void(json&&)>& on_item) {
+  std::string rv;
   opts.limit = page_size;
   for (;;) {
     json page = list_page(rt, ns, opts);
     if (auto items = page.find("items"); items != page.end() && items->is_array()) {
-      for (auto& item : *items) out.items.push_back(std::move(item));
+      for (auto& item : *items) on_item(std::move(item));
     }
     const json& meta = page.contains("metadata") ? page["metadata"] : json::object();
-    if (out.resource_version.empty()) out.resource_version = meta.value("resourceVersion", "");
+    if (rv.empty()) rv = meta.value("resourceVersion", "");
     std::string next = meta.value("continue", "");
     if (next.empty()) break;
     opts.continue_token = next;
     opts.resource_version.clear();  // the continue token pins the snapshot
   }
+  return rv;
+}
+
+ListResult KubeClient::list(const ResourceType& rt, const std::string& ns, ListOptions opts,
+                            int64_t page_size) {
+  ListResult out;
+  out.resource_version = list_each(rt, ns, std::move(opts), page_size,
+                                   [&](json&& item) { out.items.push_back(std::move(item)); });
   return out;
 }
 

@@ -100,6 +100,11 @@ class KubeClient {
                                     const std::string& name);
   // One page, as the server returns it (items, metadata.continue, resourceVersion).
   json list_page(const ResourceType& rt, const std::string& ns, const ListOptions& opts);
+  // Every page (page_size objects per request), one consistent snapshot,
+  // each item handed to on_item as its page arrives (so a caller that
+  // decodes items never holds the whole list). Returns the list's resourceVersion.
+  std::string list_each(const ResourceType& rt, const std::string& ns, ListOptions opts,
+                        int64_t page_size, const std::function<void(json&&)>& on_item);
   // Every page (page_size objects per request), one consistent snapshot.
   ListResult list(const ResourceType& rt, const std::string& ns, ListOptions opts = {},
                   int64_t page_size = 500);

@@ -11,39 +11,18 @@ inline constexpr std::chrono::milliseconds kRetryBase{500};
 inline constexpr std::chrono::milliseconds kRetryMax{30000};
 inline constexpr int64_t kListPageSize = 500;  // client-go's pager default
 
-std::string rv_of(const json& obj) {
-  auto m = obj.find("metadata");
-  return m != obj.end() && m->is_object() ? m->value("resourceVersion", "") : "";
-}
-
 class ClientListerWatcher : public ListerWatcher {
  public:
   ClientListerWatcher(KubeClient& client, ResourceType rt, std::string ns)
       : client_(client), rt_(std::move(rt)), ns_(std::move(ns)) {}
 
-  std::string list(const ListOptions& base, const std::function<void(json&&)>& on_item) override {
-    ListOptions opts = base;
-    opts.limit = kListPageSize;
-    std::string rv;
-    for (;;) {
-      json page = client_.list_page(rt_, ns_, opts);
-      if (auto items = page.find("items"); items != page.end() && items->is_array()) {
-        for (auto& item : *items) {
-          // A list's items carry no kind/apiVersion; give them what a watch would.
-          item["kind"] = rt_.kind;
-          item["apiVersion"] = rt_.api_version();
-          on_item(std::move(item));
-          item = nullptr;  // this page's JSON goes as it is decoded
-        }
-      }
-      const json& meta = page.contains("metadata") ? page["metadata"] : json::object();
-      if (rv.empty()) rv = meta.value("resourceVersion", "");
-      std::string next = meta.value("continue", "");
-      if (next.empty()) break;
-      opts.continue_token = next;
-      opts.resource_version.clear();  // the continue token pins the snapshot
-    }
-    return rv;
+  std::string list(const ListOptions& opts, const std::function<void(json&&)>& on_item) override {
+    return client_.list_each(rt_, ns_, opts, kListPageSize, [&](json&& item) {
+      // A list's items carry no kind/apiVersion; give them what a watch would.
+      item["kind"] = rt_.kind;
+      item["apiVersion"] = rt_.api_version();
+      on_item(std::move(item));
+    });
   }
   void watch(const WatchOptions& opts,
              const std::function<bool(const WatchEvent&)>& on_event) override {
@@ -64,16 +43,20 @@ std::unique_ptr<ListerWatcher> make_lister_watcher(KubeClient& client, ResourceT
   return std::make_unique<ClientListerWatcher>(client, std::move(rt), std::move(ns));
 }
 
+std::string resource_version_of(const json& obj) {
+  auto m = obj.find("metadata");
+  return m != obj.end() && m->is_object() ? m->value("resourceVersion", "") : "";
+}
+
 std::string object_key(const json& obj) {
   auto m = obj.find("metadata");
   if (m == obj.end() || !m->is_object()) return "";
   return object_key(m->value("namespace", ""), m->value("name", ""));
 }
 
-json strip_managed_fields(const json& obj) {
-  json out = obj;
-  if (auto m = out.find("metadata"); m != out.end() && m->is_object()) m->erase("managedFields");
-  return out;
+json strip_managed_fields(json&& obj) {
+  if (auto m = obj.find("metadata"); m != obj.end() && m->is_object()) m->erase("managedFields");
+  return std::move(obj);
 }
 
 Reflector::Reflector(std::unique_ptr<ListerWatcher> lw, std::string label_selector)
@@ -119,7 +102,7 @@ void Reflector::run(Sink& sink) {
       lw_->watch(wo, [&](const WatchEvent& ev) {
         if (ev.type == "BOOKMARK" || ev.type == "ADDED" || ev.type == "MODIFIED" ||
             ev.type == "DELETED") {
-          std::string rv = rv_of(ev.object);
+          std::string rv = resource_version_of(ev.object);
           if (ev.type != "BOOKMARK") sink.event(ev.type, json(ev.object));
           std::lock_guard lock(mu_);
           resource_version_ = rv;

@@ -46,7 +46,8 @@ class ListerWatcher {
 std::unique_ptr<ListerWatcher> make_lister_watcher(KubeClient& client, ResourceType rt,
                                                    std::string ns);
 
-std::string object_key(const json& obj);  // "ns/name" (or "name" when cluster-scoped)
+std::string object_key(const json& obj);           // "ns/name" (or "name" when cluster-scoped)
+std::string resource_version_of(const json& obj);  // metadata.resourceVersion, "" when absent
 // The key of a namespace and name, as object_key gives it.
 inline std::string object_key(const std::string& ns, const std::string& name) {
   return ns.empty() ? name : ns + "/" + name;
@@ -90,7 +91,7 @@ class Reflector {
 
 // The JSON cache's decode: the object without metadata.managedFields (as
 // controller-runtime's TransformStripManagedFields).
-json strip_managed_fields(const json& obj);
+json strip_managed_fields(json&& obj);
 
 template <class T>
 class Informer : private Reflector::Sink {
@@ -99,7 +100,7 @@ class Informer : private Reflector::Sink {
   // type: "ADDED", "MODIFIED" or "DELETED"; `old` is the cached value before a
   // MODIFIED (nullptr otherwise). Called on the informer's thread.
   using Handler = std::function<void(const std::string& type, const T& obj, const T* old)>;
-  using Decode = std::function<T(const json&)>;
+  using Decode = std::function<T(json&&)>;  // may take the object as const json&
 
   Informer(std::unique_ptr<ListerWatcher> lw, Decode decode, std::string label_selector = "")
       : reflector_(std::move(lw), std::move(label_selector)), decode_(std::move(decode)) {}
@@ -126,13 +127,6 @@ class Informer : private Reflector::Sink {
     auto it = cache_.find(object_key(ns, name));
     return it == cache_.end() ? nullptr : it->second.value;
   }
-  std::vector<Ptr> list() const {
-    std::lock_guard lock(mu_);
-    std::vector<Ptr> out;
-    out.reserve(cache_.size());
-    for (const auto& [k, e] : cache_) out.push_back(e.value);
-    return out;
-  }
   std::vector<std::string> keys() const {
     std::lock_guard lock(mu_);
     std::vector<std::string> out;
@@ -153,15 +147,10 @@ class Informer : private Reflector::Sink {
     std::string resource_version;
     Ptr value;
   };
-  static std::string rv_of(const json& obj) {
-    auto m = obj.find("metadata");
-    return m != obj.end() && m->is_object() ? m->value("resourceVersion", "") : "";
-  }
-
   void list_begin() override { next_.clear(); }
   void list_item(json&& obj) override {
     std::string key = object_key(obj);
-    std::string rv = rv_of(obj);
+    std::string rv = resource_version_of(obj);
     // An object the cache holds at this version is shared, not decoded again:
     // a relist after a 410 does not hold two copies of what did not change.
     // (Only this thread writes cache_, so reading it here needs no lock.)
@@ -169,7 +158,7 @@ class Informer : private Reflector::Sink {
       next_[key] = it->second;
       return;
     }
-    next_[key] = Entry{std::move(rv), std::make_shared<const T>(decode_(obj))};
+    next_[key] = Entry{std::move(rv), std::make_shared<const T>(decode_(std::move(obj)))};
   }
   void list_end() override {
     struct Change {
@@ -199,7 +188,8 @@ class Informer : private Reflector::Sink {
   }
   void event(const std::string& type, json&& obj) override {
     std::string key = object_key(obj);
-    Entry e{rv_of(obj), std::make_shared<const T>(decode_(obj))};
+    std::string rv = resource_version_of(obj);
+    Entry e{std::move(rv), std::make_shared<const T>(decode_(std::move(obj)))};
     Ptr old;
     {
       std::lock_guard lock(mu_);
