@@ -135,13 +135,7 @@ mkdir -p "$work/home"
 if [ "$CONTROLLER" = eso ]; then
   # A test CA and a certificate for ECR's and STS's names; the CONNECT proxy
   # answers those tunnels itself and relays to the expiry proxy (then moto).
-  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ecrhelm-bench-ca \
-    -keyout "$work/ca.key" -out "$work/ca.crt" 2>/dev/null
-  openssl req -newkey rsa:2048 -nodes -subj /CN=api.ecr.us-east-1.amazonaws.com \
-    -keyout "$work/aws.key" -out "$work/aws.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:api.ecr.us-east-1.amazonaws.com,DNS:sts.amazonaws.com,DNS:sts.us-east-1.amazonaws.com\n' >"$work/san.ext"
-  openssl x509 -req -in "$work/aws.csr" -CA "$work/ca.crt" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
-    -extfile "$work/san.ext" -out "$work/aws.crt" 2>/dev/null
+  "$ROOT/scripts/testbed/aws-test-cert.sh" "$work"
   python3 "$ROOT/scripts/testbed/aws-connect-proxy.py" --port-file "$work/connect.port" \
     --moto "http://127.0.0.1:$ecr_port" --cert "$work/aws.crt" --key "$work/aws.key" 2>"$work/connect.log" &
   connect_pid=$!
@@ -150,11 +144,11 @@ if [ "$CONTROLLER" = eso ]; then
 fi
 # ECR GetAuthorizationToken calls the expiry proxy forwarded so far (both controllers).
 proxy_ecr_calls() {
-  curl -s "http://127.0.0.1:$ecr_port/_proxy/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("GetAuthorizationToken", 0))'
+  curl -s --max-time 10 "http://127.0.0.1:$ecr_port/_proxy/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("GetAuthorizationToken", 0))'
 }
 # Every request the apiserver served so far (apiserver_request_total, all verbs).
 api_requests() {
-  curl -s --cacert "$KUBE_CA_FILE" -H "Authorization: Bearer $(cat "$KUBE_ADMIN_TOKEN_FILE")" \
+  curl -s --max-time 30 --cacert "$KUBE_CA_FILE" -H "Authorization: Bearer $(cat "$KUBE_ADMIN_TOKEN_FILE")" \
     "$KUBE_APISERVER_URL/metrics" | awk '/^apiserver_request_total\{/ { n += $NF } END { printf "%d", n }'
 }
 # Reconciles so far: ecrhelm's histogram count, or controller-runtime's for ESO.

@@ -64,13 +64,7 @@ ok "ESO $ESO_VERSION's $(ls "$CRDS" | grep -c '^[a-z].*_.*\.yaml$') CRDs install
 MOTO_PORT=$(free_port)
 moto_server -H 127.0.0.1 -p "$MOTO_PORT" >"$DIR/moto.log" 2>&1 &
 PIDS+=($!)
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=ecrhelm-smoke-ca \
-  -keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=api.ecr.us-east-1.amazonaws.com \
-  -keyout "$DIR/aws.key" -out "$DIR/aws.csr" 2>/dev/null
-printf 'subjectAltName=DNS:api.ecr.us-east-1.amazonaws.com,DNS:sts.amazonaws.com,DNS:sts.us-east-1.amazonaws.com\n' >"$DIR/san.ext"
-openssl x509 -req -in "$DIR/aws.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -CAcreateserial -days 1 \
-  -extfile "$DIR/san.ext" -out "$DIR/aws.crt" 2>/dev/null
+"$SCRIPT_DIR/aws-test-cert.sh" "$DIR"
 rm -f "$DIR/proxy.port"
 python3 "$SCRIPT_DIR/aws-connect-proxy.py" --port-file "$DIR/proxy.port" --moto "http://127.0.0.1:$MOTO_PORT" \
   --cert "$DIR/aws.crt" --key "$DIR/aws.key" 2>"$DIR/proxy.log" &
@@ -152,12 +146,16 @@ ESO_PID=$!
 PIDS+=($ESO_PID)
 
 password() { K -n "$NS" get secret "$REPO_SECRET" -o jsonpath='{.data.password}' | base64 -d; }
-deadline=$(($(date +%s) + WAIT_SECONDS))
-until [ "$(password)" = "$MOTO_PASSWORD" ]; do
-  kill -0 "$ESO_PID" 2>/dev/null || { tail -20 "$DIR/eso.log" >&2; fail "ESO exited"; }
-  [ "$(date +%s)" -lt "$deadline" ] || { tail -20 "$DIR/eso.log" >&2; fail "no rotation within ${WAIT_SECONDS}s"; }
-  sleep 1
-done
+# wait_for_password PID LOG WHO: until the secret holds moto's password, while PID lives.
+wait_for_password() {
+  local deadline=$(($(date +%s) + WAIT_SECONDS))
+  until [ "$(password)" = "$MOTO_PASSWORD" ]; do
+    kill -0 "$1" 2>/dev/null || { tail -20 "$2" >&2; fail "$3 exited"; }
+    [ "$(date +%s)" -lt "$deadline" ] || { tail -20 "$2" >&2; fail "$3: no rotation within ${WAIT_SECONDS}s"; }
+    sleep 1
+  done
+}
+wait_for_password "$ESO_PID" "$DIR/eso.log" ESO
 ok "ESO $ESO_VERSION merged moto's ECR password into $NS/$REPO_SECRET"
 grep -q 'tunnel api.ecr.us-east-1.amazonaws.com:443' "$DIR/proxy.log" || fail "ECR was not reached through the proxy"
 ok "ESO's ECR call went through the CONNECT proxy to moto"
@@ -223,12 +221,7 @@ env -i PATH=/usr/bin:/bin HOME="$DIR/home" AWS_ENDPOINT_URL="http://127.0.0.1:$M
   --health-probe-bind-address 127.0.0.1:0 >"$DIR/ecrhelm.log" 2>&1 &
 CTL_PID=$!
 PIDS+=($CTL_PID)
-deadline=$(($(date +%s) + WAIT_SECONDS))
-until [ "$(password)" = "$MOTO_PASSWORD" ]; do
-  kill -0 "$CTL_PID" 2>/dev/null || { tail -20 "$DIR/ecrhelm.log" >&2; fail "ecrhelm exited"; }
-  [ "$(date +%s)" -lt "$deadline" ] || { tail -20 "$DIR/ecrhelm.log" >&2; fail "ecrhelm did not take over within ${WAIT_SECONDS}s"; }
-  sleep 1
-done
+wait_for_password "$CTL_PID" "$DIR/ecrhelm.log" ecrhelm
 ok "ecrhelm took over from ESO: the password is fresh again"
 for k in url type enableOCI username name project; do
   [ -n "$(K -n "$NS" get secret "$REPO_SECRET" -o jsonpath="{.data.$k}")" ] || fail "key $k lost in the takeover"
