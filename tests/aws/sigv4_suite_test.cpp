@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kSuiteDir = fs::path(ECRHELM_SHARED_DIR) / "testdata/aws-sigv4-suite/v4";
+const fs::path kSuiteDir = fs::path(ECRHELM_SOURCE_DIR) / "tests/data/aws-sigv4-suite/v4";
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -158,7 +158,7 @@ void install_crds() {
 void install_argocd_crds() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const std::string dir = std::string(ECRHELM_SHARED_DIR) + "/testdata/argocd-crds/v3.5.1/";
+    const std::string dir = std::string(ECRHELM_SOURCE_DIR) + "/tests/data/argocd-crds/v3.5.1/";
     install_crd_files({dir + "application-crd.yaml", dir + "appproject-crd.yaml"});
   });
 }

@@ -15,7 +15,7 @@ namespace ecrhelm::test {
 // waits (bounded) for Established. Throws Error when the API server refuses.
 void install_crds();
 // The same for Argo CD's own Application and AppProject CRDs (v3.5.1, from
-// ../shared/testdata/argocd-crds/).
+// tests/data/argocd-crds/).
 void install_argocd_crds();
 // The CRDs in these files, created or updated, then waited for, on every
 // call (no once-per-process): also for tests that install other CRDs under
