@@ -13,7 +13,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean release deb test-packaging
+.PHONY: all deps testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format format-check clean release deb test-packaging
 
 all: build
 
@@ -56,7 +56,7 @@ build: deps
 # FUZZ_SECONDS) and the whole suite, run last: its CTest summary is the last
 # line. The same suite without sanitizers: `make test-gcc`.
 FUZZ_SECONDS ?= 5
-test: build testbed build-sanitize
+test: format-check build testbed build-sanitize
 	scripts/run-fuzzers.sh $(ASAN_BUILD) $(FUZZ_SECONDS)
 	cd $(ASAN_BUILD) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
 
@@ -118,8 +118,13 @@ bench-controller: testbed
 	cmake --build build-bench -j $(JOBS) --target ecrhelm
 	bench/controller.sh build-bench/ecrhelm
 
+FORMAT_FILES = find src tests fuzz bench \( -name '*.cpp' -o -name '*.h' \) -not -path 'tests/data/*'
 format:
-	find src tests fuzz bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+	$(FORMAT_FILES) | xargs clang-format-14 -i
+
+# Fails naming every file clang-format would change (make test runs it first).
+format-check: deps
+	@$(FORMAT_FILES) | xargs clang-format-14 --dry-run -Werror 2>&1 | grep -o '^[^:]*:' | sort -u | sed 's/:$$/: not clang-formatted (run make format)/' | { ! grep .; }
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-bench

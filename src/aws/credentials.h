@@ -16,10 +16,10 @@ namespace ecrhelm::aws {
 struct Credentials {
   std::string access_key_id;
   Secret secret_access_key;
-  Secret session_token;                // empty for long-term keys
+  Secret session_token;                 // empty for long-term keys
   std::optional<TimePoint> expiration;  // nullopt: does not expire
-  std::string source;                  // where they came from, for people: "environment", ...
-  std::string account_id;              // when the source says (container, process, STS ARN)
+  std::string source;                   // where they came from, for people: "environment", ...
+  std::string account_id;               // when the source says (container, process, STS ARN)
 };
 
 class CredentialsProvider {

@@ -13,7 +13,7 @@
 namespace ecrhelm::aws {
 
 struct AuthorizationToken {
-  std::string username;        // "AWS"
+  std::string username;  // "AWS"
   Secret password;
   std::string proxy_endpoint;  // "https://123456789012.dkr.ecr.us-west-2.amazonaws.com"
   TimePoint expires_at;

@@ -16,7 +16,7 @@ namespace ecrhelm::aws {
 struct EcrTarget {
   std::string registry_host;  // "123456789012.dkr.ecr.us-west-2.amazonaws.com", "public.ecr.aws"
   std::string region;
-  std::string registry_id;    // account id from the host; empty = the caller's registry
+  std::string registry_id;  // account id from the host; empty = the caller's registry
   bool is_public = false;
   bool fips = false;
 };

@@ -39,7 +39,7 @@ struct ServiceContext {
 ServiceContext default_service_context(http::HttpClient& http);
 
 struct AwsError {
-  std::string code;     // "AccessDenied", "ThrottlingException", ...
+  std::string code;  // "AccessDenied", "ThrottlingException", ...
   std::string message;
   std::string request_id;
 };
@@ -57,7 +57,6 @@ bool is_retryable(const http::Response& resp, const std::optional<AwsError>& err
 // service, action, code and message, and whose kind maps the code
 // (AccessDenied -> kForbidden, signature/expired/invalid token -> kUnauthorized, ...).
 http::Response send_aws(const ServiceContext& ctx, http::Request req, const Credentials* creds,
-                        std::string_view region, std::string_view service,
-                        std::string_view action);
+                        std::string_view region, std::string_view service, std::string_view action);
 
 }  // namespace ecrhelm::aws

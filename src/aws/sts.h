@@ -22,7 +22,7 @@ struct CallerIdentity {
 struct AssumeRoleParams {
   std::string role_arn;
   std::string session_name;
-  std::string external_id;            // optional
+  std::string external_id;              // optional
   std::optional<int> duration_seconds;  // optional
 };
 

@@ -31,10 +31,14 @@ std::string shorten(const std::string& s) {
 std::string one_line(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-    else out += c;
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (static_cast<unsigned char>(c) < 0x20)
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else
+      out += c;
   }
   return out;
 }
@@ -67,10 +71,13 @@ class Executor {
   void at(const Pipe& pipe) { at_ = {pipe.pos, nullptr, nullptr, &pipe}; }
 
   [[noreturn]] void fail(const std::string& msg) const {
-    std::string context = at_.op ? to_string(*at_.op) : at_.cmd ? to_string(*at_.cmd) : at_.pipe ? to_string(*at_.pipe) : "";
-    throw TemplateError(one_line(fmt::format("template: {}: executing {} at <{}>: {}",
-                                             location(tree_, at_.pos), go_quote(tree_.name),
-                                             shorten(context), msg)));
+    std::string context = at_.op     ? to_string(*at_.op)
+                          : at_.cmd  ? to_string(*at_.cmd)
+                          : at_.pipe ? to_string(*at_.pipe)
+                                     : "";
+    throw TemplateError(
+        one_line(fmt::format("template: {}: executing {} at <{}>: {}", location(tree_, at_.pos),
+                             go_quote(tree_.name), shorten(context), msg)));
   }
 
   void write(std::string_view s) {
@@ -85,7 +92,9 @@ class Executor {
   void walk_node(const Value& dot, const Node& n) {
     budget_.step();
     switch (n.kind) {
-      case Node::Kind::kText: write(n.text); break;
+      case Node::Kind::kText:
+        write(n.text);
+        break;
       case Node::Kind::kAction: {
         Value v = eval_pipeline(dot, *n.pipe);
         if (n.pipe->decl.empty()) write(v->is_null() ? "<no value>" : format_value(v.get()));
@@ -103,9 +112,13 @@ class Executor {
         vars_.resize(mark);
         break;
       }
-      case Node::Kind::kRange: walk_range(dot, n); break;
-      case Node::Kind::kBreak: throw BreakSignal{};
-      case Node::Kind::kContinue: throw ContinueSignal{};
+      case Node::Kind::kRange:
+        walk_range(dot, n);
+        break;
+      case Node::Kind::kBreak:
+        throw BreakSignal{};
+      case Node::Kind::kContinue:
+        throw ContinueSignal{};
     }
   }
 
@@ -155,7 +168,9 @@ class Executor {
           one(Value::owned(it.key()), val.child(it.value()));
         }
       } else if (j.is_number_integer()) {
-        if (p.decl.size() > 1) fail(fmt::format("can't use {} to iterate over more than one variable", describe_value(j)));
+        if (p.decl.size() > 1)
+          fail(fmt::format("can't use {} to iterate over more than one variable",
+                           describe_value(j)));
         for (std::int64_t i = 0; i < j.get<std::int64_t>(); ++i) {
           ran = true;
           Value v = Value::owned(i);
@@ -176,14 +191,17 @@ class Executor {
     std::optional<Value> value;
     for (const Command& cmd : p.cmds) value = eval_command(dot, cmd, value);
     for (const std::string& v : p.decl) {
-      if (p.is_assign) set_var(v, *value);
-      else vars_.emplace_back(v, *value);
+      if (p.is_assign)
+        set_var(v, *value);
+      else
+        vars_.emplace_back(v, *value);
     }
     return *value;
   }
 
   void not_a_function(const Command& cmd, const std::optional<Value>& final) {
-    if (cmd.args.size() > 1 || final) fail("can't give argument to non-function " + to_string(cmd.args[0]));
+    if (cmd.args.size() > 1 || final)
+      fail("can't give argument to non-function " + to_string(cmd.args[0]));
   }
 
   Value eval_command(const Value& dot, const Command& cmd, const std::optional<Value>& final) {
@@ -194,7 +212,8 @@ class Executor {
       case Operand::Kind::kField:
         at(first);
         return eval_fields(dot, first.fields, has_args, false);
-      case Operand::Kind::kChain: return eval_chain(dot, first, has_args);
+      case Operand::Kind::kChain:
+        return eval_chain(dot, first, has_args);
       case Operand::Kind::kFunction: {
         std::vector<const Operand*> args;
         for (std::size_t i = 1; i < cmd.args.size(); ++i) args.push_back(&cmd.args[i]);
@@ -203,15 +222,20 @@ class Executor {
       case Operand::Kind::kPipe:
         not_a_function(cmd, final);
         return eval_pipeline(dot, *first.pipe);
-      case Operand::Kind::kVariable: return eval_variable(first, has_args, [&] { not_a_function(cmd, final); });
-      default: break;
+      case Operand::Kind::kVariable:
+        return eval_variable(first, has_args, [&] { not_a_function(cmd, final); });
+      default:
+        break;
     }
     at(first);
     not_a_function(cmd, final);
     switch (first.kind) {
-      case Operand::Kind::kDot: return dot;
-      case Operand::Kind::kNil: fail("nil is not a command");
-      default: return Value::owned(first.constant);
+      case Operand::Kind::kDot:
+        return dot;
+      case Operand::Kind::kNil:
+        fail("nil is not a command");
+      default:
+        return Value::owned(first.constant);
     }
   }
 
@@ -236,14 +260,16 @@ class Executor {
 
   Value eval_chain(const Value& dot, const Operand& chain, bool has_args) {
     at(chain);
-    if (chain.inner->kind == Operand::Kind::kNil) fail("indirection through explicit nil in " + to_string(chain));
+    if (chain.inner->kind == Operand::Kind::kNil)
+      fail("indirection through explicit nil in " + to_string(chain));
     Value receiver = eval_arg(dot, *chain.inner, Param::kAny);
     at(chain);
     return eval_fields(receiver, chain.fields, has_args, false);
   }
 
   // Go's evalFieldChain on map data: each field is a key lookup, missing keys are errors.
-  Value eval_fields(Value receiver, const std::vector<std::string>& fields, bool has_args, bool from_map) {
+  Value eval_fields(Value receiver, const std::vector<std::string>& fields, bool has_args,
+                    bool from_map) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       const std::string& name = fields[i];
       const json& j = receiver.get();
@@ -251,7 +277,8 @@ class Executor {
         if (from_map) fail(fmt::format("nil pointer evaluating interface {{}}.{}", name));
         fail(fmt::format("nil data; no entry for key {}", go_quote(name)));
       }
-      if (!j.is_object()) fail(fmt::format("can't evaluate field {} in type {}", name, go_type_name(j)));
+      if (!j.is_object())
+        fail(fmt::format("can't evaluate field {} in type {}", name, go_type_name(j)));
       if (has_args && i + 1 == fields.size()) fail(name + " is not a method but has arguments");
       auto it = j.find(name);
       if (it == j.end()) fail(fmt::format("map has no entry for key {}", go_quote(name)));
@@ -265,10 +292,20 @@ class Executor {
     const json& j = v.get();
     const char* want = nullptr;
     switch (param) {
-      case Param::kAny: return v;
-      case Param::kString: if (j.is_string()) return v; want = "string"; break;
-      case Param::kInt: if (j.is_number_integer()) return v; want = "int"; break;
-      case Param::kMap: if (j.is_object() || j.is_null()) return v; want = "map[string]interface {}"; break;
+      case Param::kAny:
+        return v;
+      case Param::kString:
+        if (j.is_string()) return v;
+        want = "string";
+        break;
+      case Param::kInt:
+        if (j.is_number_integer()) return v;
+        want = "int";
+        break;
+      case Param::kMap:
+        if (j.is_object() || j.is_null()) return v;
+        want = "map[string]interface {}";
+        break;
     }
     if (j.is_null()) fail(fmt::format("invalid value; expected {}", want));
     fail(fmt::format("wrong type for value; expected {}; got {}", want, go_type_name(j)));
@@ -277,26 +314,35 @@ class Executor {
   Value eval_arg(const Value& dot, const Operand& op, Param param) {
     at(op);
     switch (op.kind) {
-      case Operand::Kind::kDot: return validate(dot, param);
+      case Operand::Kind::kDot:
+        return validate(dot, param);
       case Operand::Kind::kNil:
         if (param == Param::kAny || param == Param::kMap) return Value();
         fail(fmt::format("cannot assign nil to {}", param == Param::kString ? "string" : "int"));
-      case Operand::Kind::kField: return validate(eval_fields(dot, op.fields, false, false), param);
-      case Operand::Kind::kVariable: return validate(eval_variable(op, false, [] {}), param);
-      case Operand::Kind::kPipe: return validate(eval_pipeline(dot, *op.pipe), param);
-      case Operand::Kind::kFunction: return validate(eval_call(dot, op, nullptr, {}, std::nullopt), param);
-      case Operand::Kind::kChain: return validate(eval_chain(dot, op, false), param);
-      default: break;
+      case Operand::Kind::kField:
+        return validate(eval_fields(dot, op.fields, false, false), param);
+      case Operand::Kind::kVariable:
+        return validate(eval_variable(op, false, [] {}), param);
+      case Operand::Kind::kPipe:
+        return validate(eval_pipeline(dot, *op.pipe), param);
+      case Operand::Kind::kFunction:
+        return validate(eval_call(dot, op, nullptr, {}, std::nullopt), param);
+      case Operand::Kind::kChain:
+        return validate(eval_chain(dot, op, false), param);
+      default:
+        break;
     }
     switch (param) {
-      case Param::kAny: return Value::owned(op.constant);
+      case Param::kAny:
+        return Value::owned(op.constant);
       case Param::kString:
         if (op.kind == Operand::Kind::kString) return Value::owned(op.constant);
         fail(fmt::format("expected string; found {}", to_string(op)));
       case Param::kInt:
         if (op.kind == Operand::Kind::kNumber && op.is_int) return Value::owned(op.int_value);
         fail(fmt::format("expected integer; found {}", to_string(op)));
-      case Param::kMap: break;
+      case Param::kMap:
+        break;
     }
     fail(fmt::format("can't handle {} for arg of type map[string]interface {{}}", to_string(op)));
   }
@@ -312,7 +358,9 @@ class Executor {
       fail(fmt::format("wrong number of args for {}: want {}{} got {}", name,
                        f->variadic ? "at least " : "", fixed, count));
     }
-    auto param_at = [&](std::size_t i) { return i < f->params.size() ? f->params[i] : f->params.back(); };
+    auto param_at = [&](std::size_t i) {
+      return i < f->params.size() ? f->params[i] : f->params.back();
+    };
     if (name == "and" || name == "or") {  // short-circuit: return the deciding operand
       Value v;
       for (const Operand* a : args) {
@@ -323,7 +371,8 @@ class Executor {
     }
     std::vector<Value> argv;
     argv.reserve(count);
-    for (std::size_t i = 0; i < args.size(); ++i) argv.push_back(eval_arg(dot, *args[i], param_at(i)));
+    for (std::size_t i = 0; i < args.size(); ++i)
+      argv.push_back(eval_arg(dot, *args[i], param_at(i)));
     if (final) {
       if (cmd) at(*cmd);
       argv.push_back(validate(*final, param_at(args.size())));
@@ -331,8 +380,10 @@ class Executor {
     try {
       return f->call(argv, budget_);
     } catch (const FuncError& e) {
-      if (cmd) at(*cmd);
-      else at(ident);
+      if (cmd)
+        at(*cmd);
+      else
+        at(ident);
       fail(fmt::format("error calling {}: {}", name, e.what()));
     }
   }

@@ -45,7 +45,8 @@ std::uint32_t decode_rune(std::string_view s, std::size_t i, std::size_t* len) {
     if ((b(k) & 0xC0) != 0x80) return 0xFFFD;
     r = (r << 6) | (b(k) & 0x3F);
   }
-  if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) || (n == 4 && (r < 0x10000 || r > 0x10FFFF))) {
+  if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) ||
+      (n == 4 && (r < 0x10000 || r > 0x10FFFF))) {
     return 0xFFFD;
   }
   *len = n;
@@ -54,27 +55,40 @@ std::uint32_t decode_rune(std::string_view s, std::size_t i, std::size_t* len) {
 
 bool truth(const json& j) {
   switch (j.type()) {
-    case json::value_t::boolean: return j.get<bool>();
+    case json::value_t::boolean:
+      return j.get<bool>();
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return j.get<std::int64_t>() != 0;
-    case json::value_t::number_float: return j.get<double>() != 0;
-    case json::value_t::string: return !j.get_ref<const std::string&>().empty();
+    case json::value_t::number_unsigned:
+      return j.get<std::int64_t>() != 0;
+    case json::value_t::number_float:
+      return j.get<double>() != 0;
+    case json::value_t::string:
+      return !j.get_ref<const std::string&>().empty();
     case json::value_t::array:
-    case json::value_t::object: return !j.empty();
-    default: return false;
+    case json::value_t::object:
+      return !j.empty();
+    default:
+      return false;
   }
 }
 
 const char* go_type_name(const json& j) {
   switch (j.type()) {
-    case json::value_t::boolean: return "bool";
+    case json::value_t::boolean:
+      return "bool";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "int";
-    case json::value_t::number_float: return "float64";
-    case json::value_t::string: return "string";
-    case json::value_t::array: return "[]interface {}";
-    case json::value_t::object: return "map[string]interface {}";
-    default: return "<nil>";
+    case json::value_t::number_unsigned:
+      return "int";
+    case json::value_t::number_float:
+      return "float64";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::array:
+      return "[]interface {}";
+    case json::value_t::object:
+      return "map[string]interface {}";
+    default:
+      return "<nil>";
   }
 }
 
@@ -111,17 +125,34 @@ void quote_to(Out& out, std::string_view s, char q) {  // strconv.Quote / QuoteR
       out.add(raw);
     } else {
       switch (r) {
-        case '\a': out.add("\\a"); break;
-        case '\b': out.add("\\b"); break;
-        case '\f': out.add("\\f"); break;
-        case '\n': out.add("\\n"); break;
-        case '\r': out.add("\\r"); break;
-        case '\t': out.add("\\t"); break;
-        case '\v': out.add("\\v"); break;
+        case '\a':
+          out.add("\\a");
+          break;
+        case '\b':
+          out.add("\\b");
+          break;
+        case '\f':
+          out.add("\\f");
+          break;
+        case '\n':
+          out.add("\\n");
+          break;
+        case '\r':
+          out.add("\\r");
+          break;
+        case '\t':
+          out.add("\\t");
+          break;
+        case '\v':
+          out.add("\\v");
+          break;
         default:
-          if (r < 0x20 || r == 0x7F) out.add(fmt::format("\\x{:02x}", r));
-          else if (r < 0x10000) out.add(fmt::format("\\u{:04x}", r));
-          else out.add(fmt::format("\\U{:08x}", r));
+          if (r < 0x20 || r == 0x7F)
+            out.add(fmt::format("\\x{:02x}", r));
+          else if (r < 0x10000)
+            out.add(fmt::format("\\u{:04x}", r));
+          else
+            out.add(fmt::format("\\U{:08x}", r));
       }
     }
   }
@@ -170,17 +201,28 @@ std::string json_float(double d) {  // encoding/json's float64
 }
 
 std::string int_string(const json& j) {
-  return j.is_number_unsigned() ? std::to_string(j.get<std::uint64_t>()) : std::to_string(j.get<std::int64_t>());
+  return j.is_number_unsigned() ? std::to_string(j.get<std::uint64_t>())
+                                : std::to_string(j.get<std::int64_t>());
 }
 
 void format_v(Out& out, const json& j) {
   switch (j.type()) {
-    case json::value_t::null: out.add("<nil>"); break;
-    case json::value_t::boolean: out.add(j.get<bool>() ? "true" : "false"); break;
+    case json::value_t::null:
+      out.add("<nil>");
+      break;
+    case json::value_t::boolean:
+      out.add(j.get<bool>() ? "true" : "false");
+      break;
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: out.add(int_string(j)); break;
-    case json::value_t::number_float: out.add(format_float(j.get<double>())); break;
-    case json::value_t::string: out.add(j.get_ref<const std::string&>()); break;
+    case json::value_t::number_unsigned:
+      out.add(int_string(j));
+      break;
+    case json::value_t::number_float:
+      out.add(format_float(j.get<double>()));
+      break;
+    case json::value_t::string:
+      out.add(j.get_ref<const std::string&>());
+      break;
     case json::value_t::array: {
       out.add('[');
       for (std::size_t i = 0; i < j.size(); ++i) {
@@ -278,28 +320,44 @@ void bad_verb(Out& out, const json& j, std::uint32_t verb) {
 void format_int(Out& out, const json& j, const Spec& sp) {
   bool neg = !j.is_number_unsigned() && j.get<std::int64_t>() < 0;
   std::uint64_t u = j.is_number_unsigned() ? j.get<std::uint64_t>()
-                    : neg ? 0 - static_cast<std::uint64_t>(j.get<std::int64_t>())
-                          : static_cast<std::uint64_t>(j.get<std::int64_t>());
+                    : neg                  ? 0 - static_cast<std::uint64_t>(j.get<std::int64_t>())
+                                           : static_cast<std::uint64_t>(j.get<std::int64_t>());
   std::string digits;
   switch (sp.verb) {
-    case 'c': return pad(out, rune_string(static_cast<std::uint32_t>(std::min<std::uint64_t>(u, 0x110000))), sp, false);
+    case 'c':
+      return pad(out, rune_string(static_cast<std::uint32_t>(std::min<std::uint64_t>(u, 0x110000))),
+                 sp, false);
     case 'q': {
       Out q;
-      quote_to(q, rune_string(static_cast<std::uint32_t>(std::min<std::uint64_t>(u, 0x110000))), '\'');
+      quote_to(q, rune_string(static_cast<std::uint32_t>(std::min<std::uint64_t>(u, 0x110000))),
+               '\'');
       return pad(out, q.s, sp, false);
     }
-    case 'U': return pad(out, fmt::format("U+{:04X}", u), sp, false);
-    case 'x': digits = fmt::format("{:x}", u); break;
-    case 'X': digits = fmt::format("{:X}", u); break;
-    case 'o': case 'O': digits = fmt::format("{:o}", u); break;
-    case 'b': digits = fmt::format("{:b}", u); break;
-    default: digits = std::to_string(u);
+    case 'U':
+      return pad(out, fmt::format("U+{:04X}", u), sp, false);
+    case 'x':
+      digits = fmt::format("{:x}", u);
+      break;
+    case 'X':
+      digits = fmt::format("{:X}", u);
+      break;
+    case 'o':
+    case 'O':
+      digits = fmt::format("{:o}", u);
+      break;
+    case 'b':
+      digits = fmt::format("{:b}", u);
+      break;
+    default:
+      digits = std::to_string(u);
   }
   if (sp.prec >= 0 && digits.size() < static_cast<std::size_t>(sp.prec)) {
     digits.insert(0, static_cast<std::size_t>(sp.prec) - digits.size(), '0');
   }
-  if (sp.verb == 'O' || (sp.sharp && sp.verb == 'o' && digits[0] != '0')) digits.insert(0, sp.verb == 'O' ? "0o" : "0");
-  if (sp.sharp && (sp.verb == 'x' || sp.verb == 'X')) digits.insert(0, sp.verb == 'x' ? "0x" : "0X");
+  if (sp.verb == 'O' || (sp.sharp && sp.verb == 'o' && digits[0] != '0'))
+    digits.insert(0, sp.verb == 'O' ? "0o" : "0");
+  if (sp.sharp && (sp.verb == 'x' || sp.verb == 'X'))
+    digits.insert(0, sp.verb == 'x' ? "0x" : "0X");
   std::string sign = neg ? "-" : sp.plus ? "+" : sp.space ? " " : "";
   pad(out, sign + digits, sp, sp.prec < 0);
 }
@@ -311,7 +369,8 @@ void format_float_verb(Out& out, double d, const Spec& sp) {
     s = std::isnan(d) ? "NaN" : d < 0 ? "-Inf" : "+Inf";
   } else if ((v == 'v' || v == 'g' || v == 'G') && sp.prec < 0) {
     s = format_float(d);
-    if (v == 'G') std::transform(s.begin(), s.end(), s.begin(), [](char c) { return c == 'e' ? 'E' : c; });
+    if (v == 'G')
+      std::transform(s.begin(), s.end(), s.begin(), [](char c) { return c == 'e' ? 'E' : c; });
   } else {
     int prec = sp.prec < 0 ? 6 : sp.prec;
     char f[8] = {'%', '.', '*', v == 'v' ? 'g' : v, 0};
@@ -335,12 +394,14 @@ void format_arg(Out& out, const json& j, const Spec& sp) {
       return bad_verb(out, j, v);
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-      if (std::string_view("vdbcoOqxXU").find(static_cast<char>(v)) != std::string_view::npos && v < 0x80) {
+      if (std::string_view("vdbcoOqxXU").find(static_cast<char>(v)) != std::string_view::npos &&
+          v < 0x80) {
         return format_int(out, j, sp);
       }
       return bad_verb(out, j, v);
     case json::value_t::number_float:
-      if (std::string_view("vgGeEfF").find(static_cast<char>(v)) != std::string_view::npos && v < 0x80) {
+      if (std::string_view("vgGeEfF").find(static_cast<char>(v)) != std::string_view::npos &&
+          v < 0x80) {
         return format_float_verb(out, j.get<double>(), sp);
       }
       return bad_verb(out, j, v);
@@ -366,7 +427,9 @@ void format_arg(Out& out, const json& j, const Spec& sp) {
       }
       if (v == 'x' || v == 'X') {
         Out h;
-        for (char c : s) h.add(v == 'x' ? fmt::format("{:02x}", static_cast<unsigned char>(c)) : fmt::format("{:02X}", static_cast<unsigned char>(c)));
+        for (char c : s)
+          h.add(v == 'x' ? fmt::format("{:02x}", static_cast<unsigned char>(c))
+                         : fmt::format("{:02X}", static_cast<unsigned char>(c)));
         return pad(out, h.s, sp, false);
       }
       return bad_verb(out, j, v);
@@ -405,17 +468,24 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args, std::
     Spec sp;
     for (; i < f.size(); ++i) {
       char c = f[i];
-      if (c == '-') sp.minus = true;
-      else if (c == '+') sp.plus = true;
-      else if (c == '#') sp.sharp = true;
-      else if (c == ' ') sp.space = true;
-      else if (c == '0') sp.zero = !sp.minus;
-      else break;
+      if (c == '-')
+        sp.minus = true;
+      else if (c == '+')
+        sp.plus = true;
+      else if (c == '#')
+        sp.sharp = true;
+      else if (c == ' ')
+        sp.space = true;
+      else if (c == '0')
+        sp.zero = !sp.minus;
+      else
+        break;
     }
     auto number = [&](int* dst, const char* bad) {
       if (i < f.size() && f[i] == '*') {
         ++i;
-        if (arg < args.size() && args[arg]->is_number_integer() && std::llabs(args[arg]->get<std::int64_t>()) <= 1000000) {
+        if (arg < args.size() && args[arg]->is_number_integer() &&
+            std::llabs(args[arg]->get<std::int64_t>()) <= 1000000) {
           *dst = static_cast<int>(args[arg++]->get<std::int64_t>());
           if (*dst < 0 && bad[2] == 'W') {
             sp.minus = true;
@@ -436,8 +506,10 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args, std::
         ++i;
       }
       if (i == start) return;
-      if (n > 1000000) out.add(bad);
-      else *dst = static_cast<int>(n);
+      if (n > 1000000)
+        out.add(bad);
+      else
+        *dst = static_cast<int>(n);
     };
     number(&sp.width, "%!(BADWIDTH)");
     if (i < f.size() && f[i] == '.') {
@@ -483,11 +555,15 @@ std::string go_sprintf(std::string_view f, const std::vector<Value>& args, std::
 
 void go_json(Out& out, const json& j) {
   switch (j.type()) {
-    case json::value_t::null: return out.add("null");
-    case json::value_t::boolean: return out.add(j.get<bool>() ? "true" : "false");
+    case json::value_t::null:
+      return out.add("null");
+    case json::value_t::boolean:
+      return out.add(j.get<bool>() ? "true" : "false");
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return out.add(int_string(j));
-    case json::value_t::number_float: return out.add(json_float(j.get<double>()));
+    case json::value_t::number_unsigned:
+      return out.add(int_string(j));
+    case json::value_t::number_float:
+      return out.add(json_float(j.get<double>()));
     case json::value_t::string: {
       const std::string& s = j.get_ref<const std::string&>();
       out.add('"');
@@ -499,11 +575,16 @@ void go_json(Out& out, const json& j) {
         if (r == '"' || r == '\\') {
           out.add('\\');
           out.add(c);
-        } else if (r == '\n') out.add("\\n");
-        else if (r == '\r') out.add("\\r");
-        else if (r == '\t') out.add("\\t");
-        else if (r == '\b') out.add("\\b");
-        else if (r == '\f') out.add("\\f");
+        } else if (r == '\n')
+          out.add("\\n");
+        else if (r == '\r')
+          out.add("\\r");
+        else if (r == '\t')
+          out.add("\\t");
+        else if (r == '\b')
+          out.add("\\b");
+        else if (r == '\f')
+          out.add("\\f");
         else if (r < 0x20 || r == '<' || r == '>' || r == '&' || r == 0x2028 || r == 0x2029) {
           out.add(fmt::format("\\u{:04x}", r));
         } else if (r == 0xFFFD && len == 1) {
@@ -539,10 +620,12 @@ void go_json(Out& out, const json& j) {
 
 bool yaml_plain_ok(const std::string& s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
-  static const char* const kSpecial[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-                                         ".inf", "-.inf", "+.inf", ".nan"};
+  static const char* const kSpecial[] = {"true", "false", "yes", "no",   "on",    "off",   "y",
+                                         "n",    "null",  "~",   ".inf", "-.inf", "+.inf", ".nan"};
   std::string lower = s;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   for (const char* k : kSpecial) {
     if (lower == k) return false;
   }
@@ -552,7 +635,8 @@ bool yaml_plain_ok(const std::string& s) {
     return false;
   }
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(s[0]) != std::string_view::npos) return false;
-  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.back() == ':') return false;
+  if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.back() == ':')
+    return false;
   for (unsigned char c : s) {
     if (c < 0x20 || c == 0x7F) return false;
   }
@@ -566,14 +650,16 @@ void yaml_scalar(Out& out, const json& j, std::size_t indent) {
     bool printable_text = std::all_of(s.begin(), s.end(), [](char c) {
       return c == '\n' || c == '\t' || (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F);
     });
-    if (printable_text && s.find('\n') != std::string::npos && s.front() != ' ' && s.front() != '\n') {
+    if (printable_text && s.find('\n') != std::string::npos && s.front() != ' ' &&
+        s.front() != '\n') {
       std::size_t trailing = s.size() - s.find_last_not_of('\n') - 1;
       out.add(trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+");
       std::size_t start = 0;
       std::string body = trailing > 0 ? s.substr(0, s.size() - 1) : s;
       while (start <= body.size()) {
         std::size_t nl = body.find('\n', start);
-        std::string_view line = std::string_view(body).substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        std::string_view line = std::string_view(body).substr(
+            start, nl == std::string::npos ? std::string::npos : nl - start);
         out.add('\n');
         if (!line.empty()) out.add(std::string(indent, ' ') + std::string(line));
         if (nl == std::string::npos) break;
@@ -591,7 +677,8 @@ void yaml_scalar(Out& out, const json& j, std::size_t indent) {
   }
   if (j.is_number_float()) {
     std::string text = json_float(j.get<double>());
-    return out.add(text.find_first_of(".e") == std::string::npos ? text : format_float(j.get<double>()));
+    return out.add(text.find_first_of(".e") == std::string::npos ? text
+                                                                 : format_float(j.get<double>()));
   }
   go_json(out, j);
 }
@@ -675,7 +762,8 @@ constexpr std::size_t kMaxValueNodes = 100'000;
 void charge_copy(const Args& a, std::size_t from, Budget& b) {
   std::size_t total = 0;
   for (std::size_t i = from; i < a.size(); ++i) total += count_nodes(a[i].get(), kMaxValueNodes);
-  if (total > kMaxValueNodes) throw LimitError(fmt::format("a list or dict larger than {} elements", kMaxValueNodes));
+  if (total > kMaxValueNodes)
+    throw LimitError(fmt::format("a list or dict larger than {} elements", kMaxValueNodes));
   b.charge(total * 16);
 }
 
@@ -695,13 +783,18 @@ bool eq2(const json& a, const json& b) {
     return false;
   }
   switch (ka) {
-    case Cmp::kInt: return a.get<std::int64_t>() == b.get<std::int64_t>();
-    case Cmp::kFloat: return a.get<double>() == b.get<double>();
-    case Cmp::kString: return a.get_ref<const std::string&>() == b.get_ref<const std::string&>();
-    case Cmp::kBool: return a.get<bool>() == b.get<bool>();
+    case Cmp::kInt:
+      return a.get<std::int64_t>() == b.get<std::int64_t>();
+    case Cmp::kFloat:
+      return a.get<double>() == b.get<double>();
+    case Cmp::kString:
+      return a.get_ref<const std::string&>() == b.get_ref<const std::string&>();
+    case Cmp::kBool:
+      return a.get<bool>() == b.get<bool>();
     default:
       if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
-      throw FuncError(fmt::format("non-comparable types {}, {}", describe_value(a), describe_value(b)));
+      throw FuncError(
+          fmt::format("non-comparable types {}, {}", describe_value(a), describe_value(b)));
   }
 }
 
@@ -710,10 +803,14 @@ bool lt2(const json& a, const json& b) {
   if (ka == Cmp::kOther || kb == Cmp::kOther) throw FuncError("invalid type for comparison");
   if (ka != kb) throw FuncError("incompatible types for comparison");
   switch (ka) {
-    case Cmp::kInt: return a.get<std::int64_t>() < b.get<std::int64_t>();
-    case Cmp::kFloat: return a.get<double>() < b.get<double>();
-    case Cmp::kString: return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();
-    default: throw FuncError("invalid type for comparison");
+    case Cmp::kInt:
+      return a.get<std::int64_t>() < b.get<std::int64_t>();
+    case Cmp::kFloat:
+      return a.get<double>() < b.get<double>();
+    case Cmp::kString:
+      return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();
+    default:
+      throw FuncError("invalid type for comparison");
   }
 }
 
@@ -728,15 +825,21 @@ Value fn_index(Args& a, Budget&) {
     if (j.is_null()) throw FuncError("index of nil pointer");
     if (j.is_array() || j.is_string()) {
       if (i.is_null()) throw FuncError("cannot index slice/array with nil");
-      if (!i.is_number_integer()) throw FuncError(fmt::format("cannot index slice/array with type {}", go_type_name(i)));
+      if (!i.is_number_integer())
+        throw FuncError(fmt::format("cannot index slice/array with type {}", go_type_name(i)));
       std::int64_t x = i.get<std::int64_t>();
       std::size_t len = j.is_array() ? j.size() : j.get_ref<const std::string&>().size();
-      if (x < 0 || static_cast<std::uint64_t>(x) >= len) throw FuncError(fmt::format("index out of range for {}", describe_value(j)));
-      if (j.is_array()) item = item.child(j[static_cast<std::size_t>(x)]);
-      else item = Value::owned(static_cast<unsigned char>(j.get_ref<const std::string&>()[static_cast<std::size_t>(x)]));
+      if (x < 0 || static_cast<std::uint64_t>(x) >= len)
+        throw FuncError(fmt::format("index out of range for {}", describe_value(j)));
+      if (j.is_array())
+        item = item.child(j[static_cast<std::size_t>(x)]);
+      else
+        item = Value::owned(static_cast<unsigned char>(
+            j.get_ref<const std::string&>()[static_cast<std::size_t>(x)]));
     } else if (j.is_object()) {
       if (i.is_null()) throw FuncError("value is nil; should be of type string");
-      if (!i.is_string()) throw FuncError(fmt::format("value has type {}; should be string", go_type_name(i)));
+      if (!i.is_string())
+        throw FuncError(fmt::format("value has type {}; should be string", go_type_name(i)));
       auto it = j.find(i.get_ref<const std::string&>());
       item = it == j.end() ? Value() : item.child(*it);
     } else {
@@ -748,7 +851,8 @@ Value fn_index(Args& a, Budget&) {
 
 Value fn_len(Args& a, Budget&) {
   const json& j = a[0].get();
-  if (j.is_string()) return Value::owned(static_cast<std::int64_t>(j.get_ref<const std::string&>().size()));
+  if (j.is_string())
+    return Value::owned(static_cast<std::int64_t>(j.get_ref<const std::string&>().size()));
   if (j.is_structured()) return Value::owned(static_cast<std::int64_t>(j.size()));
   if (j.is_null()) throw FuncError("len of nil pointer");
   throw FuncError(fmt::format("len of type {}", go_type_name(j)));
@@ -784,7 +888,8 @@ Value fn_println(Args& a, Budget& b) {
 std::string indent_text(std::int64_t n, const std::string& s) {
   if (n < 0) throw FuncError("strings: negative Repeat count");
   auto lines = static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')) + 1;
-  if (static_cast<std::uint64_t>(n) > kTemplateMaxOutput || s.size() + lines * static_cast<std::size_t>(n) > kTemplateMaxOutput) {
+  if (static_cast<std::uint64_t>(n) > kTemplateMaxOutput ||
+      s.size() + lines * static_cast<std::size_t>(n) > kTemplateMaxOutput) {
     Budget::check_size(kTemplateMaxOutput + 1);
   }
   std::string pad(static_cast<std::size_t>(n), ' ');
@@ -853,10 +958,12 @@ Value fn_split(Args& a, Budget& b) {  // strings.Split as a map of "_0", "_1", .
     }
   } else {
     std::size_t i = 0;
-    for (std::size_t hit; (hit = s.find(sep, i)) != std::string::npos; i = hit + sep.size()) parts.push_back(s.substr(i, hit - i));
+    for (std::size_t hit; (hit = s.find(sep, i)) != std::string::npos; i = hit + sep.size())
+      parts.push_back(s.substr(i, hit - i));
     parts.push_back(s.substr(i));
   }
-  if (parts.size() > kMaxValueNodes) throw LimitError(fmt::format("a list or dict larger than {} elements", kMaxValueNodes));
+  if (parts.size() > kMaxValueNodes)
+    throw LimitError(fmt::format("a list or dict larger than {} elements", kMaxValueNodes));
   b.charge(s.size() + parts.size() * 32);
   json out = json::object();
   for (std::size_t i = 0; i < parts.size(); ++i) out["_" + std::to_string(i)] = std::move(parts[i]);
@@ -891,7 +998,9 @@ Value fn_squote(Args& a, Budget& b) {
 
 // encoding/base64 StdEncoding.DecodeString; sprig returns the error text as the result.
 std::string b64_decode_go(const std::string& s) {
-  auto fail = [](std::size_t at) { return fmt::format("illegal base64 data at input byte {}", at); };
+  auto fail = [](std::size_t at) {
+    return fmt::format("illegal base64 data at input byte {}", at);
+  };
   std::string out;
   std::uint32_t quantum = 0;
   int j = 0;
@@ -914,7 +1023,12 @@ std::string b64_decode_go(const std::string& s) {
       if (j == 3) out += static_cast<char>((quantum >> 8) & 0xFF);
       return out;
     }
-    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+                                   : -1;
     if (v < 0) return fail(si);
     quantum = (quantum << 6) | static_cast<std::uint32_t>(v);
     if (++j == 4) {
@@ -944,8 +1058,10 @@ json from_json(const std::string& s) {
   }
   // encoding/json decodes every number as float64.
   auto floats = [](auto& self, json& v) -> void {
-    if (v.is_number()) v = v.get<double>();
-    else if (v.is_structured()) for (json& c : v) self(self, c);
+    if (v.is_number())
+      v = v.get<double>();
+    else if (v.is_structured())
+      for (json& c : v) self(self, c);
   };
   floats(floats, j);
   return j;
@@ -963,7 +1079,8 @@ Value fn_coalesce(Args& a, Budget&) {
 Value fn_dict(Args& a, Budget& b) {
   charge_copy(a, 0, b);
   json out = json::object();
-  for (std::size_t i = 0; i < a.size(); i += 2) out[strval(a[i].get())] = i + 1 < a.size() ? a[i + 1].get() : json("");
+  for (std::size_t i = 0; i < a.size(); i += 2)
+    out[strval(a[i].get())] = i + 1 < a.size() ? a[i + 1].get() : json("");
   return Value::owned(std::move(out));
 }
 
@@ -982,9 +1099,16 @@ std::string ascii_map(const std::string& s, int (*f)(int)) {
   return out;
 }
 
-bool is_go_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_go_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
-#define FN(...) [](Args& a, Budget& b) -> Value { (void)a; (void)b; __VA_ARGS__ }
+#define FN(...)                     \
+  [](Args& a, Budget& b) -> Value { \
+    (void)a;                        \
+    (void)b;                        \
+    __VA_ARGS__                     \
+  }
 
 const std::map<std::string, Function, std::less<>>& functions() {
   using P = Param;
@@ -998,90 +1122,137 @@ const std::map<std::string, Function, std::less<>>& functions() {
       {"eq", {{P::kAny, P::kAny}, true, fn_eq}},
       {"ne", {{P::kAny, P::kAny}, false, FN(return boolean(!eq2(a[0].get(), a[1].get()));)}},
       {"lt", {{P::kAny, P::kAny}, false, FN(return boolean(lt2(a[0].get(), a[1].get()));)}},
-      {"le", {{P::kAny, P::kAny}, false, FN(return boolean(lt2(a[0].get(), a[1].get()) || eq2(a[0].get(), a[1].get()));)}},
-      {"gt", {{P::kAny, P::kAny}, false, FN(return boolean(!lt2(a[0].get(), a[1].get()) && !eq2(a[0].get(), a[1].get()));)}},
+      {"le",
+       {{P::kAny, P::kAny},
+        false,
+        FN(return boolean(lt2(a[0].get(), a[1].get()) || eq2(a[0].get(), a[1].get()));)}},
+      {"gt",
+       {{P::kAny, P::kAny},
+        false,
+        FN(return boolean(!lt2(a[0].get(), a[1].get()) && !eq2(a[0].get(), a[1].get()));)}},
       {"ge", {{P::kAny, P::kAny}, false, FN(return boolean(!lt2(a[0].get(), a[1].get()));)}},
       {"print", {{P::kAny}, true, fn_print}},
       {"println", {{P::kAny}, true, fn_println}},
       {"printf", {{P::kString, P::kAny}, true, FN(return text(b, go_sprintf(str(a[0]), a, 1));)}},
       // sprig
-      {"b64enc", {{P::kString}, false, FN(Budget::check_size(str(a[0]).size() / 3 * 4); return text(b, base64_encode(str(a[0])));)}},
+      {"b64enc",
+       {{P::kString},
+        false,
+        FN(Budget::check_size(str(a[0]).size() / 3 * 4);
+           return text(b, base64_encode(str(a[0])));)}},
       {"b64dec", {{P::kString}, false, FN(return text(b, b64_decode_go(str(a[0])));)}},
       {"quote", {{P::kAny}, true, fn_quote}},
       {"squote", {{P::kAny}, true, fn_squote}},
-      {"upper", {{P::kString}, false, FN(return text(b, ascii_map(str(a[0]), [](int c) { return std::toupper(c); }));)}},
-      {"lower", {{P::kString}, false, FN(return text(b, ascii_map(str(a[0]), [](int c) { return std::tolower(c); }));)}},
-      {"trim", {{P::kString}, false, FN(
-           const std::string& s = str(a[0]);
-           std::size_t i = 0, j = s.size();
-           while (i < j && is_go_space(s[i])) ++i;
-           while (j > i && is_go_space(s[j - 1])) --j;
+      {"upper",
+       {{P::kString},
+        false,
+        FN(return text(b, ascii_map(str(a[0]), [](int c) { return std::toupper(c); }));)}},
+      {"lower",
+       {{P::kString},
+        false,
+        FN(return text(b, ascii_map(str(a[0]), [](int c) { return std::tolower(c); }));)}},
+      {"trim",
+       {{P::kString},
+        false,
+        FN(const std::string& s = str(a[0]); std::size_t i = 0, j = s.size();
+           while (i < j && is_go_space(s[i]))++ i; while (j > i && is_go_space(s[j - 1]))-- j;
            return text(b, s.substr(i, j - i));)}},
-      {"trimAll", {{P::kString, P::kString}, false, FN(  // strings.Trim(s, cutset)
-           const std::string &cut = str(a[0]), &s = str(a[1]);
-           std::size_t i = 0, j = s.size();
-           while (i < j && cut.find(s[i]) != std::string::npos) ++i;
-           while (j > i && cut.find(s[j - 1]) != std::string::npos) --j;
-           return text(b, s.substr(i, j - i));)}},
-      {"trimPrefix", {{P::kString, P::kString}, false, FN(
-           const std::string &p = str(a[0]), &s = str(a[1]);
+      {"trimAll",
+       {{P::kString, P::kString},
+        false,
+        FN(  // strings.Trim(s, cutset)
+            const std::string& cut = str(a[0]), &s = str(a[1]); std::size_t i = 0, j = s.size();
+            while (i < j && cut.find(s[i]) != std::string::npos)++ i;
+            while (j > i && cut.find(s[j - 1]) != std::string::npos)-- j;
+            return text(b, s.substr(i, j - i));)}},
+      {"trimPrefix",
+       {{P::kString, P::kString},
+        false,
+        FN(const std::string& p = str(a[0]), &s = str(a[1]);
            return text(b, s.starts_with(p) ? s.substr(p.size()) : s);)}},
-      {"trimSuffix", {{P::kString, P::kString}, false, FN(
-           const std::string &p = str(a[0]), &s = str(a[1]);
+      {"trimSuffix",
+       {{P::kString, P::kString},
+        false,
+        FN(const std::string& p = str(a[0]), &s = str(a[1]);
            return text(b, s.ends_with(p) ? s.substr(0, s.size() - p.size()) : s);)}},
       {"replace", {{P::kString, P::kString, P::kString}, false, fn_replace}},
-      {"contains", {{P::kString, P::kString}, false, FN(return boolean(str(a[1]).find(str(a[0])) != std::string::npos);)}},
-      {"hasPrefix", {{P::kString, P::kString}, false, FN(return boolean(str(a[1]).starts_with(str(a[0])));)}},
-      {"hasSuffix", {{P::kString, P::kString}, false, FN(return boolean(str(a[1]).ends_with(str(a[0])));)}},
-      {"indent", {{P::kInt, P::kString}, false, FN(return text(b, indent_text(a[0]->get<std::int64_t>(), str(a[1])));)}},
-      {"nindent", {{P::kInt, P::kString}, false, FN(return text(b, "\n" + indent_text(a[0]->get<std::int64_t>(), str(a[1])));)}},
-      {"repeat", {{P::kInt, P::kString}, false, FN(
-           std::int64_t n = a[0]->get<std::int64_t>();
+      {"contains",
+       {{P::kString, P::kString},
+        false,
+        FN(return boolean(str(a[1]).find(str(a[0])) != std::string::npos);)}},
+      {"hasPrefix",
+       {{P::kString, P::kString}, false, FN(return boolean(str(a[1]).starts_with(str(a[0])));)}},
+      {"hasSuffix",
+       {{P::kString, P::kString}, false, FN(return boolean(str(a[1]).ends_with(str(a[0])));)}},
+      {"indent",
+       {{P::kInt, P::kString},
+        false,
+        FN(return text(b, indent_text(a[0]->get<std::int64_t>(), str(a[1])));)}},
+      {"nindent",
+       {{P::kInt, P::kString},
+        false,
+        FN(return text(b, "\n" + indent_text(a[0]->get<std::int64_t>(), str(a[1])));)}},
+      {"repeat",
+       {{P::kInt, P::kString},
+        false,
+        FN(std::int64_t n = a[0]->get<std::int64_t>();
            if (n < 0) throw FuncError("strings: negative Repeat count");
-           if (n > 0 && str(a[1]).size() > kTemplateMaxOutput / static_cast<std::uint64_t>(n)) Budget::check_size(kTemplateMaxOutput + 1);
-           std::string out;
-           for (std::int64_t i = 0; i < n; ++i) out += str(a[1]);
+           if (n > 0 && str(a[1]).size() > kTemplateMaxOutput / static_cast<std::uint64_t>(n))
+               Budget::check_size(kTemplateMaxOutput + 1);
+           std::string out; for (std::int64_t i = 0; i < n; ++i) out += str(a[1]);
            return text(b, std::move(out));)}},
-      {"trunc", {{P::kInt, P::kString}, false, FN(
-           std::int64_t c = a[0]->get<std::int64_t>();
-           const std::string& s = str(a[1]);
+      {"trunc",
+       {{P::kInt, P::kString},
+        false,
+        FN(std::int64_t c = a[0]->get<std::int64_t>(); const std::string& s = str(a[1]);
            auto len = static_cast<std::int64_t>(s.size());
            if (c < 0 && len + c > 0) return text(b, s.substr(static_cast<std::size_t>(len + c)));
            if (c >= 0 && len > c) return text(b, s.substr(0, static_cast<std::size_t>(c)));
            return a[1];)}},
-      {"nospace", {{P::kString}, false, FN(
-           std::string s = str(a[0]);
-           std::erase_if(s, is_go_space);
+      {"nospace",
+       {{P::kString},
+        false,
+        FN(std::string s = str(a[0]); std::erase_if(s, is_go_space);
            return text(b, std::move(s));)}},
-      {"cat", {{P::kAny}, true, FN(
-           Out out;
-           for (const Value& v : a) {
-             if (v->is_null()) continue;
-             if (!out.s.empty()) out.add(' ');
-             format_v(out, v.get());
-           }
-           return text(b, std::move(out.s));)}},
+      {"cat",
+       {{P::kAny},
+        true,
+        FN(Out out; for (const Value& v
+                         : a) {
+          if (v->is_null()) continue;
+          if (!out.s.empty()) out.add(' ');
+          format_v(out, v.get());
+        } return text(b, std::move(out.s));)}},
       {"default", {{P::kAny, P::kAny}, true, fn_default}},
       {"empty", {{P::kAny}, false, FN(return boolean(!truth(a[0].get()));)}},
       {"coalesce", {{P::kAny}, true, fn_coalesce}},
       {"toString", {{P::kAny}, false, FN(return text(b, strval(a[0].get()));)}},
-      {"toJson", {{P::kAny}, false, FN(Out out; go_json(out, a[0].get()); return text(b, std::move(out.s));)}},
-      {"fromJson", {{P::kString}, false, FN(b.charge(str(a[0]).size() * 4); return Value::owned(from_json(str(a[0])));)}},
-      {"toYaml", {{P::kAny}, false, FN(
-           Out out;
-           yaml_node(out, a[0].get(), 0, false);
-           std::string s = std::move(out.s);
-           if (!s.empty() && s.back() == '\n') s.pop_back();
-           return text(b, std::move(s));)}},
+      {"toJson",
+       {{P::kAny},
+        false,
+        FN(Out out; go_json(out, a[0].get()); return text(b, std::move(out.s));)}},
+      {"fromJson",
+       {{P::kString},
+        false,
+        FN(b.charge(str(a[0]).size() * 4); return Value::owned(from_json(str(a[0])));)}},
+      {"toYaml",
+       {{P::kAny},
+        false,
+        FN(Out out; yaml_node(out, a[0].get(), 0, false); std::string s = std::move(out.s);
+           if (!s.empty() && s.back() == '\n') s.pop_back(); return text(b, std::move(s));)}},
       {"join", {{P::kString, P::kAny}, false, fn_join}},
       {"split", {{P::kString, P::kString}, false, fn_split}},
       {"list", {{P::kAny}, true, fn_list}},
       {"dict", {{P::kAny}, true, fn_dict}},
-      {"get", {{P::kMap, P::kString}, false, FN(
-           if (a[0]->is_null()) return Value::owned("");
-           auto it = a[0]->find(str(a[1]));
+      {"get",
+       {{P::kMap, P::kString},
+        false,
+        FN(if (a[0]->is_null()) return Value::owned(""); auto it = a[0]->find(str(a[1]));
            return it == a[0]->end() ? Value::owned("") : a[0].child(*it);)}},
-      {"hasKey", {{P::kMap, P::kString}, false, FN(return boolean(a[0]->is_object() && a[0]->contains(str(a[1])));)}},
+      {"hasKey",
+       {{P::kMap, P::kString},
+        false,
+        FN(return boolean(a[0]->is_object() && a[0]->contains(str(a[1])));)}},
       {"sha256sum", {{P::kString}, false, FN(return text(b, sha256_hex(str(a[0])));)}},
   };
   return kFunctions;
@@ -1108,7 +1279,8 @@ std::string format_float(double d) {
 }
 
 std::string describe_value(const json& j) {
-  if (j.is_string()) return fmt::format("string of {} bytes", j.get_ref<const std::string&>().size());
+  if (j.is_string())
+    return fmt::format("string of {} bytes", j.get_ref<const std::string&>().size());
   if (j.is_array()) return fmt::format("{} of {} elements", go_type_name(j), j.size());
   if (j.is_object()) return fmt::format("{} of {} entries", go_type_name(j), j.size());
   if (j.is_null()) return "nil";
@@ -1128,21 +1300,109 @@ const Function* find_function(std::string_view name) {
 }
 
 bool is_unsupported_function(std::string_view name) {
-  static const std::string_view kUnsupported[] = {
-      "html", "js", "urlquery", "call", "slice", "b32enc", "b32dec", "abbrev", "title", "untitle",
-      "substr", "wrap", "plural", "regexMatch", "regexFind", "regexFindAll", "regexReplaceAll",
-      "regexReplaceAllLiteral", "regexSplit", "sha1sum", "sha512sum", "adler32sum", "htpasswd",
-      "derivePassword", "genPrivateKey", "encryptAES", "decryptAES", "uuidv4", "randAlphaNum",
-      "randAlpha", "randNumeric", "randAscii", "now", "date", "dateInZone", "toDate", "unixEpoch",
-      "ago", "semver", "semverCompare", "keys", "values", "pick", "omit", "merge", "mergeOverwrite",
-      "append", "prepend", "first", "last", "rest", "initial", "uniq", "without", "has", "compact",
-      "reverse", "sortAlpha", "splitList", "splitn", "until", "seq", "add", "sub", "mul", "div",
-      "mod", "max", "min", "int", "int64", "float64", "atoi", "typeOf", "kindOf", "kindIs",
-      "typeIs", "deepEqual", "required", "fail", "ternary", "mustToJson", "mustFromJson",
-      "toPrettyJson", "toRawJson", "fromYaml", "pkcs12key", "pkcs12keyPass", "pkcs12cert",
-      "pkcs12certPass", "filterPEM", "jwkPublicKeyPem", "jwkPrivateKeyPem", "getHostByName",
-      "camelcase", "snakecase", "kebabcase", "swapcase", "shuffle", "toStrings", "base"};
-  return std::find(std::begin(kUnsupported), std::end(kUnsupported), name) != std::end(kUnsupported);
+  static const std::string_view kUnsupported[] = {"html",
+                                                  "js",
+                                                  "urlquery",
+                                                  "call",
+                                                  "slice",
+                                                  "b32enc",
+                                                  "b32dec",
+                                                  "abbrev",
+                                                  "title",
+                                                  "untitle",
+                                                  "substr",
+                                                  "wrap",
+                                                  "plural",
+                                                  "regexMatch",
+                                                  "regexFind",
+                                                  "regexFindAll",
+                                                  "regexReplaceAll",
+                                                  "regexReplaceAllLiteral",
+                                                  "regexSplit",
+                                                  "sha1sum",
+                                                  "sha512sum",
+                                                  "adler32sum",
+                                                  "htpasswd",
+                                                  "derivePassword",
+                                                  "genPrivateKey",
+                                                  "encryptAES",
+                                                  "decryptAES",
+                                                  "uuidv4",
+                                                  "randAlphaNum",
+                                                  "randAlpha",
+                                                  "randNumeric",
+                                                  "randAscii",
+                                                  "now",
+                                                  "date",
+                                                  "dateInZone",
+                                                  "toDate",
+                                                  "unixEpoch",
+                                                  "ago",
+                                                  "semver",
+                                                  "semverCompare",
+                                                  "keys",
+                                                  "values",
+                                                  "pick",
+                                                  "omit",
+                                                  "merge",
+                                                  "mergeOverwrite",
+                                                  "append",
+                                                  "prepend",
+                                                  "first",
+                                                  "last",
+                                                  "rest",
+                                                  "initial",
+                                                  "uniq",
+                                                  "without",
+                                                  "has",
+                                                  "compact",
+                                                  "reverse",
+                                                  "sortAlpha",
+                                                  "splitList",
+                                                  "splitn",
+                                                  "until",
+                                                  "seq",
+                                                  "add",
+                                                  "sub",
+                                                  "mul",
+                                                  "div",
+                                                  "mod",
+                                                  "max",
+                                                  "min",
+                                                  "int",
+                                                  "int64",
+                                                  "float64",
+                                                  "atoi",
+                                                  "typeOf",
+                                                  "kindOf",
+                                                  "kindIs",
+                                                  "typeIs",
+                                                  "deepEqual",
+                                                  "required",
+                                                  "fail",
+                                                  "ternary",
+                                                  "mustToJson",
+                                                  "mustFromJson",
+                                                  "toPrettyJson",
+                                                  "toRawJson",
+                                                  "fromYaml",
+                                                  "pkcs12key",
+                                                  "pkcs12keyPass",
+                                                  "pkcs12cert",
+                                                  "pkcs12certPass",
+                                                  "filterPEM",
+                                                  "jwkPublicKeyPem",
+                                                  "jwkPrivateKeyPem",
+                                                  "getHostByName",
+                                                  "camelcase",
+                                                  "snakecase",
+                                                  "kebabcase",
+                                                  "swapcase",
+                                                  "shuffle",
+                                                  "toStrings",
+                                                  "base"};
+  return std::find(std::begin(kUnsupported), std::end(kUnsupported), name) !=
+         std::end(kUnsupported);
 }
 
 }  // namespace ecrhelm::controller::template_detail

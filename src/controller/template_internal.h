@@ -21,7 +21,18 @@ struct Pipe;
 
 // An operand of a command (Go's FieldNode, VariableNode, ChainNode, literals...).
 struct Operand {
-  enum class Kind { kField, kVariable, kDot, kNil, kBool, kNumber, kString, kFunction, kPipe, kChain };
+  enum class Kind {
+    kField,
+    kVariable,
+    kDot,
+    kNil,
+    kBool,
+    kNumber,
+    kString,
+    kFunction,
+    kPipe,
+    kChain
+  };
   Kind kind = Kind::kDot;
   std::size_t pos = 0;
   std::string text;                 // source text; the name of a function or variable
@@ -132,11 +143,11 @@ bool is_unsupported_function(std::string_view name);
 std::uint32_t decode_rune(std::string_view s, std::size_t i, std::size_t* len);
 bool truth(const json& j);  // Go's truthiness (isTrue)
 const char* go_type_name(const json& j);
-std::string go_quote(std::string_view s);   // strconv.Quote
-std::string format_value(const json& j);    // fmt's %v
+std::string go_quote(std::string_view s);  // strconv.Quote
+std::string format_value(const json& j);   // fmt's %v
 // What a data value is, never what it holds ("string of 23 bytes"): errors
 // quote this, because the data holds secrets (ECR passwords).
 std::string describe_value(const json& j);
-std::string format_float(double d);         // fmt's %v of a float64
+std::string format_float(double d);  // fmt's %v of a float64
 
 }  // namespace ecrhelm::controller::template_detail

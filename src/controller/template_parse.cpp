@@ -16,11 +16,39 @@ namespace ecrhelm::controller::template_detail {
 namespace {
 
 enum class Tok {
-  kError, kEOF, kText, kLeftDelim, kRightDelim, kSpace, kField, kVariable, kIdentifier,
-  kBool, kNil, kDot, kNumber, kCharConst, kString, kRawString, kPipe, kAssign, kDeclare,
-  kLeftParen, kRightParen, kChar,
+  kError,
+  kEOF,
+  kText,
+  kLeftDelim,
+  kRightDelim,
+  kSpace,
+  kField,
+  kVariable,
+  kIdentifier,
+  kBool,
+  kNil,
+  kDot,
+  kNumber,
+  kCharConst,
+  kString,
+  kRawString,
+  kPipe,
+  kAssign,
+  kDeclare,
+  kLeftParen,
+  kRightParen,
+  kChar,
   // keywords
-  kBlock, kBreak, kContinue, kDefine, kElse, kEnd, kIf, kRange, kTemplate, kWith,
+  kBlock,
+  kBreak,
+  kContinue,
+  kDefine,
+  kElse,
+  kEnd,
+  kIf,
+  kRange,
+  kTemplate,
+  kWith,
 };
 
 struct Token {
@@ -128,13 +156,17 @@ class Lexer {
       }
       ++pos_;
       switch (c) {
-        case '=': emit(Tok::kAssign, s, pos_); continue;
+        case '=':
+          emit(Tok::kAssign, s, pos_);
+          continue;
         case ':':
           if (peek() != '=') return error("expected :=");
           ++pos_;
           emit(Tok::kDeclare, s, pos_);
           continue;
-        case '|': emit(Tok::kPipe, s, pos_); continue;
+        case '|':
+          emit(Tok::kPipe, s, pos_);
+          continue;
         case '"':
         case '`':
         case '\'':
@@ -151,7 +183,8 @@ class Lexer {
           emit(Tok::kRightParen, s, pos_);
           if (--paren_depth < 0) return error("unexpected right paren");
           continue;
-        default: break;
+        default:
+          break;
       }
       if (c == '.' && !(peek() >= '0' && peek() <= '9')) {
         if (!lex_field_or_variable(s, Tok::kField)) return false;
@@ -164,7 +197,8 @@ class Lexer {
       } else if (c > 0x20 && c < 0x7f) {
         emit(Tok::kChar, s, pos_);
       } else {
-        return error("unrecognized character in action: " + char_desc(static_cast<unsigned char>(c)));
+        return error("unrecognized character in action: " +
+                     char_desc(static_cast<unsigned char>(c)));
       }
     }
   }
@@ -173,8 +207,15 @@ class Lexer {
     int c = peek();
     if (c < 0 || is_space(c)) return true;
     switch (c) {
-      case '.': case ',': case '|': case ':': case ')': case '(': return true;
-      default: return rest().starts_with("}}");
+      case '.':
+      case ',':
+      case '|':
+      case ':':
+      case ')':
+      case '(':
+        return true;
+      default:
+        return rest().starts_with("}}");
     }
   }
 
@@ -184,7 +225,8 @@ class Lexer {
       return true;
     }
     while (peek() >= 0 && is_alnum(peek())) ++pos_;
-    if (!at_terminator()) return error("bad character " + char_desc(static_cast<unsigned char>(peek())));
+    if (!at_terminator())
+      return error("bad character " + char_desc(static_cast<unsigned char>(peek())));
     emit(type, s, pos_);
     return true;
   }
@@ -192,12 +234,21 @@ class Lexer {
   bool lex_identifier() {
     std::size_t s = pos_;
     while (peek() >= 0 && is_alnum(peek())) ++pos_;
-    if (!at_terminator()) return error("bad character " + char_desc(static_cast<unsigned char>(peek())));
-    static const std::pair<std::string_view, Tok> kKeywords[] = {
-        {"block", Tok::kBlock}, {"break", Tok::kBreak}, {"continue", Tok::kContinue},
-        {"define", Tok::kDefine}, {"else", Tok::kElse}, {"end", Tok::kEnd}, {"if", Tok::kIf},
-        {"range", Tok::kRange}, {"nil", Tok::kNil}, {"template", Tok::kTemplate},
-        {"with", Tok::kWith}, {"true", Tok::kBool}, {"false", Tok::kBool}};
+    if (!at_terminator())
+      return error("bad character " + char_desc(static_cast<unsigned char>(peek())));
+    static const std::pair<std::string_view, Tok> kKeywords[] = {{"block", Tok::kBlock},
+                                                                 {"break", Tok::kBreak},
+                                                                 {"continue", Tok::kContinue},
+                                                                 {"define", Tok::kDefine},
+                                                                 {"else", Tok::kElse},
+                                                                 {"end", Tok::kEnd},
+                                                                 {"if", Tok::kIf},
+                                                                 {"range", Tok::kRange},
+                                                                 {"nil", Tok::kNil},
+                                                                 {"template", Tok::kTemplate},
+                                                                 {"with", Tok::kWith},
+                                                                 {"true", Tok::kBool},
+                                                                 {"false", Tok::kBool}};
     std::string_view word = in_.substr(s, pos_ - s);
     Tok t = Tok::kIdentifier;
     for (const auto& [k, v] : kKeywords) {
@@ -224,9 +275,12 @@ class Lexer {
     accept("+-");
     std::string_view digits = "0123456789_";
     if (accept("0")) {
-      if (accept("xX")) digits = "0123456789abcdefABCDEF_";
-      else if (accept("oO")) digits = "01234567_";
-      else if (accept("bB")) digits = "01_";
+      if (accept("xX"))
+        digits = "0123456789abcdefABCDEF_";
+      else if (accept("oO"))
+        digits = "01234567_";
+      else if (accept("bB"))
+        digits = "01_";
     }
     accept_run(digits);
     if (accept(".")) accept_run(digits);
@@ -319,14 +373,30 @@ std::optional<std::string> unquote(std::string_view s, char q, int* rune_count,
     char c = s[i++];
     std::uint32_t r = 0;
     switch (c) {
-      case 'a': r = '\a'; break;
-      case 'b': r = '\b'; break;
-      case 'f': r = '\f'; break;
-      case 'n': r = '\n'; break;
-      case 'r': r = '\r'; break;
-      case 't': r = '\t'; break;
-      case 'v': r = '\v'; break;
-      case '\\': r = '\\'; break;
+      case 'a':
+        r = '\a';
+        break;
+      case 'b':
+        r = '\b';
+        break;
+      case 'f':
+        r = '\f';
+        break;
+      case 'n':
+        r = '\n';
+        break;
+      case 'r':
+        r = '\r';
+        break;
+      case 't':
+        r = '\t';
+        break;
+      case 'v':
+        r = '\v';
+        break;
+      case '\\':
+        r = '\\';
+        break;
       case '\'':
       case '"':
         if (c != q) return std::nullopt;
@@ -420,7 +490,9 @@ class Parser {
 
   std::size_t line_of(std::size_t pos) const {
     std::string_view t = tree_.text;
-    return 1 + static_cast<std::size_t>(std::count(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(std::min(pos, t.size())), '\n'));
+    return 1 +
+           static_cast<std::size_t>(std::count(
+               t.begin(), t.begin() + static_cast<std::ptrdiff_t>(std::min(pos, t.size())), '\n'));
   }
   [[noreturn]] void errorf_at(std::size_t pos, const std::string& msg) {
     throw TemplateError(fmt::format("template: {}:{}: {}", tree_.name, line_of(pos), msg));
@@ -431,9 +503,17 @@ class Parser {
 
   static std::string describe(const Token& t) {  // Go's item.String()
     switch (t.type) {
-      case Tok::kEOF: return "EOF";
-      case Tok::kBlock: case Tok::kBreak: case Tok::kContinue: case Tok::kDefine:
-      case Tok::kElse: case Tok::kEnd: case Tok::kIf: case Tok::kRange: case Tok::kTemplate:
+      case Tok::kEOF:
+        return "EOF";
+      case Tok::kBlock:
+      case Tok::kBreak:
+      case Tok::kContinue:
+      case Tok::kDefine:
+      case Tok::kElse:
+      case Tok::kEnd:
+      case Tok::kIf:
+      case Tok::kRange:
+      case Tok::kTemplate:
       case Tok::kWith:
         return "<" + t.val + ">";
       default:
@@ -479,19 +559,28 @@ class Parser {
     const Token& t = next_non_space();
     n->pos = t.pos;
     switch (t.type) {
-      case Tok::kEnd: expect(Tok::kRightDelim, "end"); return Tok::kEnd;
+      case Tok::kEnd:
+        expect(Tok::kRightDelim, "end");
+        return Tok::kEnd;
       case Tok::kElse: {
         const Token& p = peek_non_space();
         if (p.type != Tok::kIf && p.type != Tok::kWith) expect(Tok::kRightDelim, "else");
         return Tok::kElse;
       }
-      case Tok::kIf: control(n, Node::Kind::kIf, "if"); return Tok::kIf;
-      case Tok::kWith: control(n, Node::Kind::kWith, "with"); return Tok::kWith;
-      case Tok::kRange: control(n, Node::Kind::kRange, "range"); return Tok::kRange;
+      case Tok::kIf:
+        control(n, Node::Kind::kIf, "if");
+        return Tok::kIf;
+      case Tok::kWith:
+        control(n, Node::Kind::kWith, "with");
+        return Tok::kWith;
+      case Tok::kRange:
+        control(n, Node::Kind::kRange, "range");
+        return Tok::kRange;
       case Tok::kBreak:
       case Tok::kContinue: {
         bool brk = t.type == Tok::kBreak;
-        if (range_depth_ == 0) errorf(brk ? "{{break}} outside {{range}}" : "{{continue}} outside {{range}}");
+        if (range_depth_ == 0)
+          errorf(brk ? "{{break}} outside {{range}}" : "{{continue}} outside {{range}}");
         expect(Tok::kRightDelim, brk ? "{{break}}" : "{{continue}}");
         n->kind = brk ? Node::Kind::kBreak : Node::Kind::kContinue;
         return t.type;
@@ -500,7 +589,8 @@ class Parser {
       case Tok::kDefine:
       case Tok::kTemplate:
         errorf(fmt::format("{{{{{}}}}} is not supported (one template per key)", t.val));
-      default: break;
+      default:
+        break;
     }
     --i_;  // not a keyword: a pipeline
     n->kind = Node::Kind::kAction;
@@ -519,7 +609,9 @@ class Parser {
     if (kind == Node::Kind::kRange) --range_depth_;
     if (end == Tok::kElse) {
       n->has_else = true;
-      Tok chained = kind == Node::Kind::kIf ? Tok::kIf : kind == Node::Kind::kWith ? Tok::kWith : Tok::kEOF;
+      Tok chained = kind == Node::Kind::kIf     ? Tok::kIf
+                    : kind == Node::Kind::kWith ? Tok::kWith
+                                                : Tok::kEOF;
       if (peek_non_space().type == chained) {  // {{else if ...}}: a nested if, one {{end}}
         const Token& t = next();
         Node inner;
@@ -577,13 +669,22 @@ class Parser {
       const Token& t = next_non_space();
       if (t.type == end) break;
       switch (t.type) {
-        case Tok::kBool: case Tok::kCharConst: case Tok::kDot: case Tok::kField:
-        case Tok::kIdentifier: case Tok::kNumber: case Tok::kNil: case Tok::kRawString:
-        case Tok::kString: case Tok::kVariable: case Tok::kLeftParen:
+        case Tok::kBool:
+        case Tok::kCharConst:
+        case Tok::kDot:
+        case Tok::kField:
+        case Tok::kIdentifier:
+        case Tok::kNumber:
+        case Tok::kNil:
+        case Tok::kRawString:
+        case Tok::kString:
+        case Tok::kVariable:
+        case Tok::kLeftParen:
           --i_;
           pipe->cmds.push_back(command());
           break;
-        default: unexpected(t, context);
+        default:
+          unexpected(t, context);
       }
     }
     if (pipe->cmds.empty()) errorf(fmt::format("missing value for {}", context));
@@ -602,7 +703,8 @@ class Parser {
   }
 
   void declare(Pipe* pipe, const Token& v) {
-    if (v.val.find('.') != std::string::npos) errorf(fmt::format("unexpected {} in declaration", go_quote(v.val)));
+    if (v.val.find('.') != std::string::npos)
+      errorf(fmt::format("unexpected {} in declaration", go_quote(v.val)));
     if (pipe->is_assign) use_var(v.val);
     pipe->decl.push_back(v.val);
   }
@@ -644,8 +746,11 @@ class Parser {
         op->fields.insert(op->fields.end(), fields.begin(), fields.end());
         for (const std::string& f : fields) op->text += "." + f;
         return op;
-      case Operand::Kind::kBool: case Operand::Kind::kString: case Operand::Kind::kNumber:
-      case Operand::Kind::kNil: case Operand::Kind::kDot:
+      case Operand::Kind::kBool:
+      case Operand::Kind::kString:
+      case Operand::Kind::kNumber:
+      case Operand::Kind::kNil:
+      case Operand::Kind::kDot:
         errorf(fmt::format("unexpected . after term {}", go_quote(to_string(*op))));
       default: {
         Operand chain;
@@ -668,11 +773,16 @@ class Parser {
         if (is_unsupported_function(t.val)) {
           errorf(fmt::format("function {} is not supported by ecrhelm", go_quote(t.val)));
         }
-        if (find_function(t.val) == nullptr) errorf(fmt::format("function {} not defined", go_quote(t.val)));
+        if (find_function(t.val) == nullptr)
+          errorf(fmt::format("function {} not defined", go_quote(t.val)));
         op.kind = Operand::Kind::kFunction;
         return op;
-      case Tok::kDot: op.kind = Operand::Kind::kDot; return op;
-      case Tok::kNil: op.kind = Operand::Kind::kNil; return op;
+      case Tok::kDot:
+        op.kind = Operand::Kind::kDot;
+        return op;
+      case Tok::kNil:
+        op.kind = Operand::Kind::kNil;
+        return op;
       case Tok::kVariable: {
         op.kind = Operand::Kind::kVariable;
         std::size_t dot = t.val.find('.', 1);
@@ -748,8 +858,10 @@ class Parser {
     if (body.size() > 1 && body[0] == '0') {
       char p = static_cast<char>(std::tolower(static_cast<unsigned char>(body[1])));
       base = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 8;
-      if (base != 8 || p == 'o') body.remove_prefix(2);
-      else body.remove_prefix(1);
+      if (base != 8 || p == 'o')
+        body.remove_prefix(2);
+      else
+        body.remove_prefix(1);
     }
     bool is_float = body.find('.') != std::string_view::npos ||
                     (base == 10 && body.find_first_of("eE") != std::string_view::npos) ||
@@ -768,7 +880,8 @@ class Parser {
       op->constant = op->int_value;
       return;
     }
-    if (base == 8 && clean.find_first_of("oO") != std::string::npos) errorf(fmt::format("illegal number syntax: {}", go_quote(text)));
+    if (base == 8 && clean.find_first_of("oO") != std::string::npos)
+      errorf(fmt::format("illegal number syntax: {}", go_quote(text)));
     const char* begin = clean.c_str();
     char* end = nullptr;
     double d = std::strtod(begin, &end);
@@ -817,10 +930,14 @@ std::string location(const Tree& tree, std::size_t pos) {
 
 std::string to_string(const Operand& op) {
   switch (op.kind) {
-    case Operand::Kind::kField: return join_fields(op.fields);
-    case Operand::Kind::kVariable: return op.text;
-    case Operand::Kind::kDot: return ".";
-    case Operand::Kind::kNil: return "nil";
+    case Operand::Kind::kField:
+      return join_fields(op.fields);
+    case Operand::Kind::kVariable:
+      return op.text;
+    case Operand::Kind::kDot:
+      return ".";
+    case Operand::Kind::kNil:
+      return "nil";
     case Operand::Kind::kPipe: {  // appended: `"(" + s` trips GCC 12's false -Wrestrict
       std::string out(1, '(');
       out.append(to_string(*op.pipe)).append(1, ')');
@@ -829,7 +946,8 @@ std::string to_string(const Operand& op) {
     case Operand::Kind::kChain: {
       return to_string(*op.inner) + join_fields(op.fields);
     }
-    default: return op.text;
+    default:
+      return op.text;
   }
 }
 

@@ -10,7 +10,8 @@
 
 namespace ecrhelm::http {
 
-std::chrono::milliseconds full_jitter_delay(const BackoffPolicy& p, int retry, std::mt19937_64& rng) {
+std::chrono::milliseconds full_jitter_delay(const BackoffPolicy& p, int retry,
+                                            std::mt19937_64& rng) {
   if (retry < 1) retry = 1;
   int64_t cap = p.max_delay.count();
   int64_t exp = p.base.count();

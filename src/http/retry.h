@@ -20,7 +20,8 @@ struct BackoffPolicy {
 
 // Delay before retry number `retry` (1 = first retry): uniform in
 // [0, min(max_delay, base * 2^(retry-1))].
-std::chrono::milliseconds full_jitter_delay(const BackoffPolicy& p, int retry, std::mt19937_64& rng);
+std::chrono::milliseconds full_jitter_delay(const BackoffPolicy& p, int retry,
+                                            std::mt19937_64& rng);
 
 // Retry-After as delta-seconds or an HTTP date; nullopt when unparsable.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, TimePoint now);

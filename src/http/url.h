@@ -13,8 +13,8 @@ struct Url {
   std::string host;    // lower case, IPv6 without brackets
   int port = 0;        // explicit or the scheme's default
   bool explicit_port = false;
-  std::string path;    // raw, "/" when empty
-  std::string query;   // raw, without '?'
+  std::string path;   // raw, "/" when empty
+  std::string query;  // raw, without '?'
 
   // "host" or "host:port" as sent in the Host header (IPv6 bracketed).
   std::string authority() const;

@@ -29,15 +29,18 @@ struct ArchiveReader {
 
 // Normalised relative path, or an error naming the entry.
 std::string safe_path(std::string_view raw, std::string_view what) {
-  if (raw.empty()) fail(ErrorKind::kInvalidInput, "chart archive has an entry with an empty {}", what);
+  if (raw.empty())
+    fail(ErrorKind::kInvalidInput, "chart archive has an entry with an empty {}", what);
   if (raw.front() == '/') {
-    fail(ErrorKind::kInvalidInput, "chart archive entry {} '{}' is an absolute path; refused", what, raw);
+    fail(ErrorKind::kInvalidInput, "chart archive entry {} '{}' is an absolute path; refused", what,
+         raw);
   }
   std::vector<std::string_view> parts;
   for (auto p : split(raw, '/')) {
     if (p.empty() || p == ".") continue;
     if (p == "..") {
-      fail(ErrorKind::kInvalidInput, "chart archive entry {} '{}' contains '..'; refused", what, raw);
+      fail(ErrorKind::kInvalidInput, "chart archive entry {} '{}' contains '..'; refused", what,
+           raw);
     }
     parts.push_back(p);
   }
@@ -53,8 +56,8 @@ std::string safe_path(std::string_view raw, std::string_view what) {
 // A symlink target must stay inside the tree once resolved from its folder.
 void check_symlink(const std::string& path, std::string_view target) {
   if (target.empty() || target.front() == '/') {
-    fail(ErrorKind::kInvalidInput, "chart archive symlink '{}' points to '{}' outside the chart; refused",
-         path, target);
+    fail(ErrorKind::kInvalidInput,
+         "chart archive symlink '{}' points to '{}' outside the chart; refused", path, target);
   }
   std::vector<std::string_view> stack;
   for (auto p : split(path, '/')) stack.push_back(p);
@@ -91,10 +94,12 @@ void walk(archive* a, const std::function<bool(const Entry&)>& on_entry,
     int rc = archive_read_next_header(a, &e);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      fail(ErrorKind::kInvalidInput, "chart archive is not a valid .tgz: {}", archive_error_string(a));
+      fail(ErrorKind::kInvalidInput, "chart archive is not a valid .tgz: {}",
+           archive_error_string(a));
     }
     if (++entries > kMaxChartEntries) {
-      fail(ErrorKind::kInvalidInput, "chart archive has more than {} entries; refused", kMaxChartEntries);
+      fail(ErrorKind::kInvalidInput, "chart archive has more than {} entries; refused",
+           kMaxChartEntries);
     }
     const char* raw = archive_entry_pathname(e);
     Entry ent{safe_path(raw ? raw : "", "path"), int(archive_entry_filetype(e)), "", ""};
@@ -115,11 +120,12 @@ void walk(archive* a, const std::function<bool(const Entry&)>& on_entry,
     } else if (const char* hl = archive_entry_hardlink(e)) {
       ent.hardlink = safe_path(hl, "hard link target");
       if (ent.hardlink.empty() || through_symlink(ent.hardlink) || symlinks.count(ent.hardlink)) {
-        fail(ErrorKind::kInvalidInput, "chart archive hard link '{}' has no usable target; refused", ent.path);
+        fail(ErrorKind::kInvalidInput, "chart archive hard link '{}' has no usable target; refused",
+             ent.path);
       }
     } else if (ent.type != AE_IFREG && ent.type != AE_IFDIR) {
-      fail(ErrorKind::kInvalidInput, "chart archive entry '{}' is a device, fifo or socket; refused",
-           ent.path);
+      fail(ErrorKind::kInvalidInput,
+           "chart archive entry '{}' is a device, fifo or socket; refused", ent.path);
     }
     bool want = on_entry(ent);
     if (ent.type != AE_IFREG) continue;
@@ -154,7 +160,8 @@ void open_memory(ArchiveReader& r, std::string_view tgz) {
   archive_read_support_filter_gzip(r.a);
   archive_read_support_format_tar(r.a);
   if (archive_read_open_memory(r.a, tgz.data(), tgz.size()) != ARCHIVE_OK) {
-    fail(ErrorKind::kInvalidInput, "chart archive is not a valid .tgz: {}", archive_error_string(r.a));
+    fail(ErrorKind::kInvalidInput, "chart archive is not a valid .tgz: {}",
+         archive_error_string(r.a));
   }
 }
 
@@ -203,7 +210,8 @@ std::optional<std::string> read_chart_file(std::string_view tgz, std::string_vie
 void check_chart_archive(std::string_view tgz) {
   ArchiveReader r;
   open_memory(r, tgz);
-  walk(r.a, [](const Entry&) { return false; }, [](const Entry&, std::string_view) {});
+  walk(
+      r.a, [](const Entry&) { return false; }, [](const Entry&, std::string_view) {});
 }
 
 std::string extract_chart(const std::string& tgz_path, const std::string& parent,
@@ -250,7 +258,8 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
           make_dirs(dirname_of(dest), 0755);
           if (e.type == AE_IFLNK) {
             if (::symlink(e.symlink.c_str(), dest.c_str()) != 0) {
-              fail(ErrorKind::kInvalidInput, "chart archive symlink '{}' cannot be created", e.path);
+              fail(ErrorKind::kInvalidInput, "chart archive symlink '{}' cannot be created",
+                   e.path);
             }
             return false;
           }
@@ -264,8 +273,8 @@ std::string extract_chart(const std::string& tgz_path, const std::string& parent
           }
           out_fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
           if (out_fd < 0) {
-            fail(ErrorKind::kInvalidInput, "chart archive entry '{}' cannot be written (duplicate?)",
-                 e.path);
+            fail(ErrorKind::kInvalidInput,
+                 "chart archive entry '{}' cannot be written (duplicate?)", e.path);
           }
           return true;
         },

@@ -30,12 +30,12 @@ class RegistryCredentials {
 };
 
 struct CredentialOptions {
-  std::string username;        // --username
-  Secret password;             // --password-stdin
-  std::string helm_config;     // empty: helm_registry_config_path(env)
-  std::string docker_config;   // empty: docker_config_path(env)
-  bool force_ecr = false;      // --ecr: the host is ECR behind another name
-  std::string ecr_region;      // region for force_ecr / explicit
+  std::string username;       // --username
+  Secret password;            // --password-stdin
+  std::string helm_config;    // empty: helm_registry_config_path(env)
+  std::string docker_config;  // empty: docker_config_path(env)
+  bool force_ecr = false;     // --ecr: the host is ECR behind another name
+  std::string ecr_region;     // region for force_ecr / explicit
   CredentialHelperOptions helper_options;
 };
 

@@ -45,7 +45,7 @@ std::string read_file(const std::string& path, const std::string& what, size_t m
 }
 
 bool file_exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -58,7 +58,7 @@ std::string dirname_of(const std::string& path) {
 
 void make_dirs(const std::string& path, mode_t mode) {
   if (path.empty() || path == "." || path == "/") return;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     if (!S_ISDIR(st.st_mode)) fail(ErrorKind::kInvalidInput, "{} exists and is not a folder", path);
     return;

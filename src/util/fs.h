@@ -2,13 +2,14 @@
 // writes are atomic (temp file in the same folder + fsync + rename).
 #pragma once
 
-#include <string>
 #include <sys/types.h>
+#include <string>
 
 namespace ecrhelm {
 
 // Whole file; throws kNotFound / kInvalidInput naming `what` (e.g. "web identity token file").
-std::string read_file(const std::string& path, const std::string& what, size_t max_bytes = 16 << 20);
+std::string read_file(const std::string& path, const std::string& what,
+                      size_t max_bytes = 16 << 20);
 bool file_exists(const std::string& path);
 // Creates missing parent folders with `dir_mode`, writes data to a temp file
 // with `mode`, fsyncs and renames over path. Nothing partial is ever left.

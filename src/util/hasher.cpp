@@ -15,9 +15,13 @@ struct DigestHasher::Impl {
 
 DigestHasher::DigestHasher(std::string_view algorithm) : impl_(std::make_unique<Impl>()) {
   const EVP_MD* md = nullptr;
-  if (algorithm == "sha256") md = EVP_sha256();
-  else if (algorithm == "sha512") md = EVP_sha512();
-  else fail(ErrorKind::kInvalidInput, "digest algorithm '{}' is not supported; use sha256 or sha512", algorithm);
+  if (algorithm == "sha256")
+    md = EVP_sha256();
+  else if (algorithm == "sha512")
+    md = EVP_sha512();
+  else
+    fail(ErrorKind::kInvalidInput, "digest algorithm '{}' is not supported; use sha256 or sha512",
+         algorithm);
   impl_->algorithm = std::string(algorithm);
   impl_->ctx = EVP_MD_CTX_new();
   if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, md, nullptr) != 1)
@@ -39,8 +43,10 @@ std::string DigestHasher::finish() {
   impl_->finished = true;
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_DigestFinal_ex(impl_->ctx, out, &len) != 1) fail(ErrorKind::kInternal, "OpenSSL digest final failed");
-  return impl_->algorithm + ":" + hex_encode(std::string_view(reinterpret_cast<const char*>(out), len));
+  if (EVP_DigestFinal_ex(impl_->ctx, out, &len) != 1)
+    fail(ErrorKind::kInternal, "OpenSSL digest final failed");
+  return impl_->algorithm + ":" +
+         hex_encode(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
 std::string DigestHasher::algorithm_of(std::string_view digest) {

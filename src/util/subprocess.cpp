@@ -24,7 +24,8 @@ constexpr std::chrono::milliseconds kPollSlice{50};
 struct Pipe {
   int fd[2] = {-1, -1};
   Pipe() {
-    if (::pipe2(fd, O_CLOEXEC) != 0) fail(ErrorKind::kInternal, "pipe2 failed: {}", std::strerror(errno));
+    if (::pipe2(fd, O_CLOEXEC) != 0)
+      fail(ErrorKind::kInternal, "pipe2 failed: {}", std::strerror(errno));
   }
   ~Pipe() {
     close_end(0);
@@ -84,8 +85,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
 
   ProcessResult result;
   size_t written = 0;
-  if (opts.stdin_data.empty()) in.close_end(1);
-  else ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
+  if (opts.stdin_data.empty())
+    in.close_end(1);
+  else
+    ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
   auto deadline = std::chrono::steady_clock::now() + opts.timeout;
   signal(SIGPIPE, SIG_IGN);
 
@@ -114,9 +117,18 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     pollfd pfds[3];
     int n = 0;
     int idx_out = -1, idx_err = -1, idx_in = -1;
-    if (out.fd[0] >= 0) { pfds[n] = {out.fd[0], POLLIN, 0}; idx_out = n++; }
-    if (err.fd[0] >= 0) { pfds[n] = {err.fd[0], POLLIN, 0}; idx_err = n++; }
-    if (in.fd[1] >= 0) { pfds[n] = {in.fd[1], POLLOUT, 0}; idx_in = n++; }
+    if (out.fd[0] >= 0) {
+      pfds[n] = {out.fd[0], POLLIN, 0};
+      idx_out = n++;
+    }
+    if (err.fd[0] >= 0) {
+      pfds[n] = {err.fd[0], POLLIN, 0};
+      idx_err = n++;
+    }
+    if (in.fd[1] >= 0) {
+      pfds[n] = {in.fd[1], POLLOUT, 0};
+      idx_in = n++;
+    }
     int pr = ::poll(pfds, nfds_t(n), int(left.count()));
     if (pr < 0) {
       if (errno == EINTR) continue;
@@ -139,7 +151,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     drain(idx_out, out, result.out, opts.max_stdout);
     drain(idx_err, err, result.err, opts.max_stderr);
     if (idx_in >= 0 && (pfds[idx_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = ::write(in.fd[1], opts.stdin_data.data() + written, opts.stdin_data.size() - written);
+      ssize_t w =
+          ::write(in.fd[1], opts.stdin_data.data() + written, opts.stdin_data.size() - written);
       if (w > 0) written += size_t(w);
       if (w < 0 && errno != EAGAIN && errno != EINTR) in.close_end(1);
       if (written >= opts.stdin_data.size()) in.close_end(1);

@@ -10,7 +10,7 @@
 namespace ecrhelm {
 
 struct ProcessResult {
-  int exit_code = -1;      // -1 when killed by a signal or the timeout
+  int exit_code = -1;  // -1 when killed by a signal or the timeout
   bool timed_out = false;
   bool output_truncated = false;  // stdout or stderr hit its cap
   std::string out;

@@ -38,7 +38,7 @@ class ManualClock final : public Clock {
 
 // "2026-11-28T12:00:00Z"; also fractional seconds and +hh:mm / -hh:mm offsets.
 std::optional<TimePoint> parse_iso8601(std::string_view text);
-std::string format_iso8601(TimePoint t);  // always UTC, seconds precision, 'Z'
+std::string format_iso8601(TimePoint t);   // always UTC, seconds precision, 'Z'
 std::string format_amz_date(TimePoint t);  // "20261128T120000Z"
 TimePoint from_unix_seconds(double seconds);
 int64_t to_unix_seconds(TimePoint t);

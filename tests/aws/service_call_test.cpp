@@ -41,7 +41,8 @@ TEST_F(ServiceCallTest, SignsTheRequest) {
   ASSERT_EQ(http_.sent.size(), 1u);
   auto auth = http_.sent[0].headers.get("Authorization");
   ASSERT_TRUE(auth);
-  EXPECT_TRUE(auth->starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20251128/us-east-1/ecr/aws4_request"))
+  EXPECT_TRUE(auth->starts_with(
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20251128/us-east-1/ecr/aws4_request"))
       << *auth;
   EXPECT_EQ(http_.sent[0].headers.get("X-Amz-Date"), "20251128T120000Z");
 }
@@ -125,7 +126,9 @@ TEST_F(ServiceCallTest, RetryAfterBeyondTheBudgetEndsTheCallAtOnce) {
 
 TEST_F(ServiceCallTest, GivesUpAfterMaxAttemptsWithTheCode) {
   for (int i = 0; i < 3; ++i)
-    http_.push(400, R"(<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>rid-1</RequestId></ErrorResponse>)");
+    http_.push(
+        400,
+        R"(<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>rid-1</RequestId></ErrorResponse>)");
   try {
     aws::send_aws(ctx_, request(), &creds_, "us-east-1", "sts", "AssumeRole");
     FAIL() << "expected an error";
@@ -156,7 +159,8 @@ TEST_F(ServiceCallTest, RetriesConnectionErrors) {
 }
 
 TEST_F(ServiceCallTest, IdpCommunicationErrorIsRetried) {
-  http_.push(400, "<ErrorResponse><Error><Code>IDPCommunicationError</Code></Error></ErrorResponse>");
+  http_.push(400,
+             "<ErrorResponse><Error><Code>IDPCommunicationError</Code></Error></ErrorResponse>");
   http_.push(200, "<ok/>");
   EXPECT_EQ(aws::send_aws(ctx_, request(), nullptr, "us-east-1", "sts", "X").status, 200);
 }
@@ -188,7 +192,8 @@ TEST_F(ServiceCallTest, SignatureMismatchMapsToUnauthorized) {
 
 TEST(ParseAwsError, KnowsEveryShape) {
   http::Response r;
-  r.body = R"({"__type":"com.amazon.coral.service#ExpiredTokenException:http://internal","Message":"expired"})";
+  r.body =
+      R"({"__type":"com.amazon.coral.service#ExpiredTokenException:http://internal","Message":"expired"})";
   auto e = aws::parse_aws_error(r);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, "ExpiredTokenException");
@@ -253,7 +258,8 @@ TEST(StsClient, SendsTheQueryProtocolForm) {
   const auto& req = http.sent[0];
   EXPECT_EQ(req.url, "http://127.0.0.1:9/");
   EXPECT_EQ(req.body,
-            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b"
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A1%"
+            "3Arole%2Fa%20b"
             "&RoleSessionName=s&WebIdentityToken=jwt.value.here");
   EXPECT_FALSE(req.headers.get("Authorization"));
 }

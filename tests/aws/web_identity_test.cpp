@@ -26,7 +26,8 @@ class WebIdentityTest : public ::testing::Test {
     aws::CallerIdentity get_caller_identity(const aws::Credentials& c) override {
       return s_.get_caller_identity(c);
     }
-    aws::Credentials assume_role(const aws::Credentials& c, const aws::AssumeRoleParams& p) override {
+    aws::Credentials assume_role(const aws::Credentials& c,
+                                 const aws::AssumeRoleParams& p) override {
       return s_.assume_role(c, p);
     }
     aws::Credentials assume_role_with_web_identity(const aws::WebIdentityParams& p) override {
@@ -87,7 +88,8 @@ TEST_F(WebIdentityTest, EmptyOrMissingFileIsAnErrorNamingIt) {
     EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos);
   }
-  aws::WebIdentityProvider missing(ctx_, {"arn:aws:iam::1:role/r", dir_.file("nope"), "", "", "env"});
+  aws::WebIdentityProvider missing(ctx_,
+                                   {"arn:aws:iam::1:role/r", dir_.file("nope"), "", "", "env"});
   try {
     missing.load();
     FAIL();

@@ -46,7 +46,8 @@ TEST(TemplateEso, RendersLikeGoAndSprig) {
       {"{{ .password | squote }}", "'pa ss'"},
       {"{{ .username | upper }}", "AWS"},
       {"{{ \"  x  \" | trim }}", "x"},
-      {"{{ .proxy_endpoint | trimPrefix \"https://\" }}", "123456789012.dkr.ecr.us-east-1.amazonaws.com"},
+      {"{{ .proxy_endpoint | trimPrefix \"https://\" }}",
+       "123456789012.dkr.ecr.us-east-1.amazonaws.com"},
       {"{{ \"chart.tgz\" | trimSuffix \".tgz\" }}", "chart"},
       {"{{ .password | replace \" \" \"_\" }}", "pa_ss"},
       {"{{ \"\" | default \"fallback\" }}", "fallback"},
@@ -66,8 +67,10 @@ TEST(TemplateEso, RendersLikeGoAndSprig) {
       {"{{ $x := .username }}{{ $x }}{{ $x = \"b\" }}{{ $x }}", "AWSb"},
       {"{{ len .list }} {{ index .list 1 }}", "2 a"},
       {"{{ `raw\\n` }}", "raw\\n"},
-      {"{\"auths\":{\"{{ .proxy_endpoint | trimPrefix \"https://\" }}\":{\"auth\":\"{{ printf \"%s:%s\" .username .password | b64enc }}\"}}}",
-       "{\"auths\":{\"123456789012.dkr.ecr.us-east-1.amazonaws.com\":{\"auth\":\"QVdTOnBhIHNz\"}}}"},
+      {"{\"auths\":{\"{{ .proxy_endpoint | trimPrefix \"https://\" }}\":{\"auth\":\"{{ printf "
+       "\"%s:%s\" .username .password | b64enc }}\"}}}",
+       "{\"auths\":{\"123456789012.dkr.ecr.us-east-1.amazonaws.com\":{\"auth\":\"QVdTOnBhIHNz\"}}"
+       "}"},
   };
   for (const auto& c : cases) {
     try {
@@ -79,9 +82,11 @@ TEST(TemplateEso, RendersLikeGoAndSprig) {
 }
 
 TEST(TemplateEso, MissingKeysUnknownFunctionsAndSyntaxAreErrorsNotCrashes) {
-  EXPECT_NE(error_of("{{ .nosuchkey }}").find("map has no entry for key \"nosuchkey\""), std::string::npos)
+  EXPECT_NE(error_of("{{ .nosuchkey }}").find("map has no entry for key \"nosuchkey\""),
+            std::string::npos)
       << error_of("{{ .nosuchkey }}");
-  EXPECT_NE(error_of("{{ .password | nosuchfunc }}").find("function \"nosuchfunc\" not defined"), std::string::npos)
+  EXPECT_NE(error_of("{{ .password | nosuchfunc }}").find("function \"nosuchfunc\" not defined"),
+            std::string::npos)
       << error_of("{{ .password | nosuchfunc }}");
   EXPECT_NE(error_of("{{ if }}").find("template: t:1"), std::string::npos) << error_of("{{ if }}");
   EXPECT_NE(error_of("{{ .password ").find("template: t:1"), std::string::npos);
@@ -89,7 +94,9 @@ TEST(TemplateEso, MissingKeysUnknownFunctionsAndSyntaxAreErrorsNotCrashes) {
   // sprig's b64dec answers bad input with Go's error text, not an error.
   EXPECT_EQ(render("{{ \"x\" | b64dec }}"), "illegal base64 data at input byte 0");
   // Work is bounded: a template that would produce unbounded output fails.
-  EXPECT_NE(error_of("{{ range .list }}{{ range $.list }}{{ \"x\" | repeat 1000000 }}{{ end }}{{ end }}"), "no error");
+  EXPECT_NE(
+      error_of("{{ range .list }}{{ range $.list }}{{ \"x\" | repeat 1000000 }}{{ end }}{{ end }}"),
+      "no error");
 }
 
 // Every error that can come from the data names the template key, the
