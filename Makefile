@@ -63,8 +63,9 @@ test: format-check build testbed build-sanitize
 test-gcc: build testbed
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The library layers' tests that need no API server (label unit), in seconds.
 test-unit: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'util|http|oci'
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
 
 # The clang build with ASan+UBSan, tests and coverage-instrumented fuzz targets.
 build-sanitize: deps
