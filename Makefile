@@ -94,7 +94,7 @@ demo: deps
 # the man pages and completions (target docs, part of the default build).
 RELEASE_BUILD ?= build-release
 release: deps
-	cmake -S . -B $(RELEASE_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF
+	cmake -S . -B $(RELEASE_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DECRHELM_TESTS=OFF -DECRHELM_RELEASE_LINK=ON
 	cmake --build $(RELEASE_BUILD) -j $(JOBS)
 
 # ecrhelm_VERSION_ARCH.deb from the release build (dpkg-deb), checked with
