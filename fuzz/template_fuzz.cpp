@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "controller/template.h"
+#include "gotemplate/template.h"
 #include "util/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -21,8 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       {"map", {{"a", 1}, {"b", {{"c", true}}}}}};
   std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    std::string out = ecrhelm::controller::render_template("password", text, kData);
-    if (out.size() > ecrhelm::controller::kTemplateMaxOutput) std::abort();
+    std::string out = ecrhelm::gotemplate::render_template("password", text, kData);
+    if (out.size() > ecrhelm::gotemplate::kTemplateMaxOutput) std::abort();
   } catch (const ecrhelm::Error&) {
   }
   return 0;

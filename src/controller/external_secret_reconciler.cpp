@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "controller/argocd_repos.h"
-#include "controller/template.h"
+#include "gotemplate/template.h"
 #include "kube/objects.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
@@ -70,10 +70,11 @@ ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
     for (const auto& [k, v] : generated) input[k] = v.reveal();
     try {
       for (const auto& [key, text] : spec.template_data)
-        d.data[key] = Secret(render_template(key, text, input));
-      for (const auto& [k, v] : spec.template_labels) d.labels[k] = render_template(k, v, input);
+        d.data[key] = Secret(gotemplate::render_template(key, text, input));
+      for (const auto& [k, v] : spec.template_labels)
+        d.labels[k] = gotemplate::render_template(k, v, input);
       for (const auto& [k, v] : spec.template_annotations)
-        d.annotations[k] = render_template(k, v, input);
+        d.annotations[k] = gotemplate::render_template(k, v, input);
     } catch (const Error& e) {
       // Template errors name no data value; this guards what they quote anyway.
       throw Error(e.kind(), redact(e.what(), secrets_of(generated, {})));

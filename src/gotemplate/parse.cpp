@@ -9,10 +9,10 @@
 #include <cstdlib>
 #include <optional>
 
-#include "controller/template.h"
-#include "controller/template_internal.h"
+#include "gotemplate/internal.h"
+#include "gotemplate/template.h"
 
-namespace ecrhelm::controller::template_detail {
+namespace ecrhelm::gotemplate::detail {
 namespace {
 
 enum class Tok {
@@ -971,4 +971,4 @@ std::string to_string(const Pipe& pipe) {
   return out;
 }
 
-}  // namespace ecrhelm::controller::template_detail
+}  // namespace ecrhelm::gotemplate::detail

@@ -3,9 +3,9 @@
 // behaviour.
 #include <gtest/gtest.h>
 
-#include "controller/template.h"
+#include "gotemplate/template.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::gotemplate {
 namespace {
 
 using nlohmann::json;
@@ -152,4 +152,4 @@ TEST(TemplateEso, ErrorsFromTheDataNeverQuoteIt) {
 }
 
 }  // namespace
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::gotemplate

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ecrhelm::controller::template_detail {
+namespace ecrhelm::gotemplate::detail {
 
 using nlohmann::json;
 
@@ -150,4 +150,4 @@ std::string format_value(const json& j);   // fmt's %v
 std::string describe_value(const json& j);
 std::string format_float(double d);  // fmt's %v of a float64
 
-}  // namespace ecrhelm::controller::template_detail
+}  // namespace ecrhelm::gotemplate::detail

@@ -9,12 +9,12 @@
 #include <cstdio>
 #include <map>
 
-#include "controller/template.h"
-#include "controller/template_internal.h"
+#include "gotemplate/internal.h"
+#include "gotemplate/template.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 
-namespace ecrhelm::controller::template_detail {
+namespace ecrhelm::gotemplate::detail {
 
 void Budget::step() {
   if (++steps_ > kTemplateMaxSteps) {
@@ -1405,4 +1405,4 @@ bool is_unsupported_function(std::string_view name) {
          std::end(kUnsupported);
 }
 
-}  // namespace ecrhelm::controller::template_detail
+}  // namespace ecrhelm::gotemplate::detail

@@ -1,16 +1,16 @@
 // Executes a parsed template as text/template's exec.go does with missingkey=error: the
 // same variable scoping, field lookup, argument checks, and/or short-circuit and error text.
-#include "controller/template.h"
+#include "gotemplate/template.h"
 
 #include <fmt/format.h>
 
 #include <optional>
 #include <utility>
 
-#include "controller/template_internal.h"
+#include "gotemplate/internal.h"
 
-namespace ecrhelm::controller {
-namespace template_detail {
+namespace ecrhelm::gotemplate {
+namespace detail {
 namespace {
 
 struct BreakSignal {};
@@ -396,14 +396,14 @@ class Executor {
 };
 
 }  // namespace
-}  // namespace template_detail
+}  // namespace detail
 
 Template Template::parse(std::string_view name, std::string_view text) {
-  return Template(template_detail::parse_tree(name, text));
+  return Template(detail::parse_tree(name, text));
 }
 
 std::string Template::execute(const nlohmann::json& data) const {
-  return template_detail::Executor(*tree_, data).run(data);
+  return detail::Executor(*tree_, data).run(data);
 }
 
 const std::string& Template::name() const { return tree_->name; }
@@ -413,4 +413,4 @@ std::string render_template(std::string_view name, std::string_view text,
   return Template::parse(name, text).execute(data);
 }
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::gotemplate

@@ -1,7 +1,8 @@
-// Template: Go text/template with the sprig functions of External Secrets Operator's
-// template engine v2, so an ExternalSecret's `spec.target.template.data` renders here as
-// ESO renders it (missingkey=error). Work is capped: a hostile template gets an error, never
-// a crash, a hang or unbounded output.
+// gotemplate: Go's text/template with the sprig functions of External Secrets
+// Operator's template engine v2, a library of its own (it needs util only), so
+// an ExternalSecret's `spec.target.template.data` renders here as ESO renders
+// it (missingkey=error). Work is capped: a hostile template gets an error,
+// never a crash, a hang or unbounded output.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,7 +14,7 @@
 
 #include "util/error.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::gotemplate {
 
 // A template that does not parse or fails to execute. The message is one line in Go's
 // shape: "template: NAME:LINE: ..." for parse errors and
@@ -30,7 +31,7 @@ inline constexpr std::size_t kTemplateMaxSteps = 200'000;  // nodes, commands, r
 inline constexpr std::size_t kTemplateMaxWork = std::size_t{64} << 20;  // bytes built by functions
 inline constexpr int kTemplateMaxDepth = 100;  // nesting of parentheses and control structures
 
-namespace template_detail {
+namespace detail {
 struct Tree;
 }
 
@@ -45,12 +46,12 @@ class Template {
   const std::string& name() const;
 
  private:
-  explicit Template(std::shared_ptr<const template_detail::Tree> tree) : tree_(std::move(tree)) {}
-  std::shared_ptr<const template_detail::Tree> tree_;
+  explicit Template(std::shared_ptr<const detail::Tree> tree) : tree_(std::move(tree)) {}
+  std::shared_ptr<const detail::Tree> tree_;
 };
 
 // Template::parse(name, text).execute(data).
 std::string render_template(std::string_view name, std::string_view text,
                             const nlohmann::json& data);
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::gotemplate
