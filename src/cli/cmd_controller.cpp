@@ -136,7 +136,7 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
                                     opts->default_credentials_namespaces.end());
         controller::EcrGenerator generator(kube, rt.providers(), *chain, cache, policy);
         controller::RolePolicy roles{opts->allow_role_arn_annotations, opts->allowed_role_arns};
-        controller::MetricsRegistry registry;
+        metrics::MetricsRegistry registry;
         controller::ControllerMetrics metrics(registry);
         controller::SyncObserver observer;
         observer.on_sync = [&metrics](const std::string& ns, const std::string& name, bool error) {

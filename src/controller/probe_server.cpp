@@ -90,9 +90,9 @@ int ProbeServer::listen(const BindAddress& addr, bool metrics, bool probes,
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   if (metrics) {
-    const MetricsRegistry* registry = opts_.metrics;
+    const metrics::MetricsRegistry* registry = opts_.metrics;
     svr.Get("/metrics", [registry](const httplib::Request&, httplib::Response& res) {
-      res.set_content(registry ? registry->render() : std::string(), kMetricsContentType);
+      res.set_content(registry ? registry->render() : std::string(), metrics::kMetricsContentType);
     });
   }
   if (probes) {

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "controller/metrics.h"
+#include "metrics/registry.h"
 
 namespace httplib {
 class Server;
@@ -40,9 +40,9 @@ using ProbeCheck = std::function<std::optional<std::string>()>;
 struct ProbeServerOptions {
   std::string metrics_bind_address = ":8080";
   std::string health_probe_bind_address = ":8081";
-  const MetricsRegistry* metrics = nullptr;  // /metrics renders it; null = empty body
-  ProbeCheck readiness;                      // unset = always ready
-  ProbeCheck liveness;                       // unset = alive while the server runs
+  const metrics::MetricsRegistry* metrics = nullptr;  // /metrics renders it; null = empty body
+  ProbeCheck readiness;                               // unset = always ready
+  ProbeCheck liveness;                                // unset = alive while the server runs
 };
 
 // Worker threads per listening server: probes and scrapes are rare and quick.

@@ -53,7 +53,7 @@ TEST(BindAddress, ControllerRuntimeForms) {
 }
 
 TEST(ProbeServer, TwoServersEachServeTheirOwnPaths) {
-  MetricsRegistry registry;
+  metrics::MetricsRegistry registry;
   auto calls = registry.counter("externalsecret_sync_calls_total", "Total sync calls",
                                 {"name", "namespace"});
   calls.inc({"repo", "argocd"});
@@ -104,7 +104,7 @@ TEST(ProbeServer, TwoServersEachServeTheirOwnPaths) {
 }
 
 TEST(ProbeServer, OneAddressForBothIsOneServerWithEveryPath) {
-  MetricsRegistry registry;
+  metrics::MetricsRegistry registry;
   registry.counter("ecrhelm_token_cache_hits_total", "hits");
   ProbeServerOptions opts;
   opts.metrics_bind_address = opts.health_probe_bind_address = "127.0.0.1:0";
