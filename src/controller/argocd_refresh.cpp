@@ -175,11 +175,38 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
     spdlog::warn("controller: argocd refresh in {}: {}", where, e.what());
   };
 
+  // Applications first, keeping only those a refresh could be for: when none
+  // is (the common case: every Application healthy, or none in the
+  // namespace), the repository Secrets are not read at all. Both lists are
+  // streamed: a Secret is kept only as what read_repo_secret takes from it.
+  std::vector<std::string> app_namespaces = opts_.app_namespaces;
+  if (app_namespaces.empty()) app_namespaces.push_back(ns);
+  std::vector<std::pair<std::string, std::vector<json>>> candidates;  // app namespace, apps
+  for (const auto& app_ns : app_namespaces) {
+    std::vector<json> apps;
+    try {
+      kube_.list_each(kArgoApplications, app_ns, {}, kube::kListPageSize, [&](json&& app) {
+        if (opts_.mode == RefreshMode::kErrored && !application_errored(app)) return;
+        if (kube::meta_map(app, "annotations").count(kArgoRefreshAnnotation))
+          return;  // a refresh is already pending
+        apps.push_back(std::move(app));
+      });
+    } catch (const std::exception& e) {
+      note_failure(app_ns, e);
+      continue;
+    }
+    if (!apps.empty()) candidates.emplace_back(app_ns, std::move(apps));
+  }
+  if (candidates.empty()) return;
+
   std::vector<ArgoRepoSecret> resolved;
   try {
     kube::ListOptions lo;
     lo.label_selector = kArgoRepoSecretSelector;
-    resolved = resolve_repo_secrets(kube_.list(kube::resources::kSecrets, ns, lo).items);
+    std::vector<ArgoRepoSecret> read;
+    kube_.list_each(kube::resources::kSecrets, ns, lo, kube::kListPageSize,
+                    [&](json&& secret) { read.push_back(read_repo_secret(secret)); });
+    resolved = resolve_repo_secrets(std::move(read));
   } catch (const std::exception& e) {
     note_failure(ns, e);
     return;
@@ -190,16 +217,7 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
   }
   if (rotated.empty()) return;  // not an Argo CD repository secret
 
-  std::vector<std::string> app_namespaces = opts_.app_namespaces;
-  if (app_namespaces.empty()) app_namespaces.push_back(ns);
-  for (const auto& app_ns : app_namespaces) {
-    std::vector<json> apps;
-    try {
-      apps = kube_.list(kArgoApplications, app_ns).items;
-    } catch (const std::exception& e) {
-      note_failure(app_ns, e);
-      continue;
-    }
+  for (const auto& [app_ns, apps] : candidates) {
     for (const auto& app : apps) {
       std::optional<size_t> uses;
       for (const auto& u : application_repo_urls(app)) {
@@ -208,10 +226,7 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
         }
       }
       if (!uses) continue;
-      if (opts_.mode == RefreshMode::kErrored && !application_errored(app)) continue;
       std::string name = kube::meta_string(app, "name");
-      if (kube::meta_map(app, "annotations").count(kArgoRefreshAnnotation))
-        continue;  // a refresh is already pending
       std::string key = app_key(app);
       TimePoint now = clock_.now();
       {

@@ -204,9 +204,15 @@ std::optional<size_t> matching_repo_creds(const std::vector<ArgoRepoSecret>& sec
 }
 
 std::vector<ArgoRepoSecret> resolve_repo_secrets(const std::vector<json>& secrets) {
+  std::vector<ArgoRepoSecret> read;
+  read.reserve(secrets.size());
+  for (const auto& s : secrets) read.push_back(read_repo_secret(s));
+  return resolve_repo_secrets(std::move(read));
+}
+
+std::vector<ArgoRepoSecret> resolve_repo_secrets(std::vector<ArgoRepoSecret> read) {
   std::vector<ArgoRepoSecret> out;
-  for (const auto& s : secrets) {
-    ArgoRepoSecret r = read_repo_secret(s);
+  for (auto& r : read) {
     if (r.secret_type == kArgoSecretTypeRepository || r.secret_type == kArgoSecretTypeRepoCreds)
       out.push_back(std::move(r));
   }

@@ -87,6 +87,9 @@ std::optional<size_t> matching_repo_creds(const std::vector<ArgoRepoSecret>& sec
 // Reads every secret (those without the label values above are dropped) and
 // resolves each repository's credentials. Keeps the input order.
 std::vector<ArgoRepoSecret> resolve_repo_secrets(const std::vector<nlohmann::json>& secrets);
+// The same over secrets already read with read_repo_secret (a caller that
+// streams a list keeps only these, never the Secrets themselves).
+std::vector<ArgoRepoSecret> resolve_repo_secrets(std::vector<ArgoRepoSecret> read);
 
 // What Argo CD would use for a chart URL: the repository secret with the same
 // normalized URL (project-less ones; nullopt when none), and where the

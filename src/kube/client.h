@@ -83,6 +83,9 @@ struct PatchOptions {
   bool force = false;         // apply: take fields other managers own
 };
 
+// Objects per list request (client-go's reflector pages by 500 too).
+inline constexpr int64_t kListPageSize = 500;
+
 class KubeClient {
  public:
   // http may be null: a CurlHttpClient with the config's TLS settings is made.
@@ -107,7 +110,7 @@ class KubeClient {
                         int64_t page_size, const std::function<void(json&&)>& on_item);
   // Every page (page_size objects per request), one consistent snapshot.
   ListResult list(const ResourceType& rt, const std::string& ns, ListOptions opts = {},
-                  int64_t page_size = 500);
+                  int64_t page_size = kListPageSize);
   json create(const ResourceType& rt, const std::string& ns, const json& obj);
   // POST to a subresource (serviceaccounts/NAME/token).
   json create_subresource(const ResourceType& rt, const std::string& ns, const std::string& name,

@@ -9,7 +9,6 @@ namespace {
 
 inline constexpr std::chrono::milliseconds kRetryBase{500};
 inline constexpr std::chrono::milliseconds kRetryMax{30000};
-inline constexpr int64_t kListPageSize = 500;  // client-go's pager default
 
 class ClientListerWatcher : public ListerWatcher {
  public:
