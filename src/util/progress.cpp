@@ -60,13 +60,19 @@ std::string render_progress(const std::string& label, uint64_t done, uint64_t to
     if (filled < cells) b += ">" + std::string(cells - filled - 1, ' ');
     return b + "]";
   };
-  // label + " " + bar + "  " + stats, fitting max_cols.
+  // label + " " + bar + "  " + stats, fitting max_cols. The bar's width is
+  // sized for the widest stats of this download (every byte, a 12-column
+  // rate, a 5-column ETA) so it keeps its width from one redraw to the next;
+  // only an unusually wide line (an ETA in hours) takes cells from it.
   if (known) {
-    size_t fixed = stats.size() + 2 + 2;  // "  " before stats, brackets
+    const size_t widest =
+        fmt::format("100%  {}/{}", human_bytes(total), human_bytes(total)).size() +
+        std::string("  1023.9 MiB/s  ETA 99:59").size();
     for (const std::string& l : {label, std::string()}) {
-      size_t used = fixed + (l.empty() ? 0 : l.size() + 1);
-      if (used + kMinBarCells <= max_cols) {
-        size_t cells = std::min(kMaxBarCells, max_cols - used);
+      size_t prefix = l.empty() ? 0 : l.size() + 1;
+      size_t fixed = prefix + 2 + 2 + std::max(widest, stats.size());  // brackets, "  "
+      if (fixed + kMinBarCells <= max_cols) {
+        size_t cells = std::min(kMaxBarCells, max_cols - fixed);
         return (l.empty() ? "" : l + " ") + bar(cells) + "  " + stats;
       }
     }

@@ -27,10 +27,10 @@ TEST(HumanDuration, MinutesHoursAndUnknown) {
 
 TEST(RenderProgress, HalfWayShowsBytesPercentRateAndEta) {
   // 5 MiB of 10 MiB in 2 s: 2.5 MiB/s, 2 s left.
-  std::string line = render_progress("charts/demo:1.0.0", 5u << 20, 10u << 20, 2.0, 80);
+  std::string line = render_progress("charts/demo:1.0.0", 5u << 20, 10u << 20, 2.0, 100);
   EXPECT_NE(line.find("charts/demo:1.0.0 ["), std::string::npos) << line;
   EXPECT_NE(line.find(" 50%  5.0 MiB/10.0 MiB  2.5 MiB/s  ETA 0:02"), std::string::npos) << line;
-  EXPECT_LE(line.size(), 79u) << line;
+  EXPECT_LE(line.size(), 99u) << line;
   // Half the cells filled: as many '=' before the '>' as spaces after it, plus one.
   auto open = line.find('['), close = line.find(']');
   std::string cells = line.substr(open + 1, close - open - 1);
@@ -60,6 +60,20 @@ TEST(RenderProgress, NarrowTerminalsShrinkTheBarThenDropTheLabel) {
   std::string mid = render_progress(label, 1u << 20, 4u << 20, 1, 80);
   EXPECT_TRUE(mid.starts_with("[")) << mid;  // label dropped, bar kept
   EXPECT_NE(mid.find(" 25%  1.0 MiB/4.0 MiB"), std::string::npos) << mid;
+}
+
+TEST(RenderProgress, TheBarKeepsItsWidthFromStartToEnd) {
+  const uint64_t total = 100u << 20;
+  auto cells = [&](uint64_t done, double elapsed) {
+    std::string line = render_progress("big:1.0.0", done, total, elapsed, 80);
+    return line.find(']') - line.find('[');
+  };
+  size_t first = cells(0, 0);  // "--/s", "ETA --:--"
+  EXPECT_GE(first, 10u);
+  EXPECT_EQ(cells(4u << 20, 0.1), first);   // 40.0 MiB/s, ETA 0:02
+  EXPECT_EQ(cells(42u << 20, 0.2), first);  // 210.0 MiB/s
+  EXPECT_EQ(cells(total - 1, 0.4), first);  // 250.0 MiB/s
+  EXPECT_EQ(cells(total, 0.41), first);
 }
 
 TEST(RenderProgress, UnknownTotalShowsBytesAndRateOnly) {
