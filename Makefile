@@ -13,7 +13,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps demo-peers testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean release deb test-packaging
+.PHONY: all deps demo-peers testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format clean release deb image test-packaging
 
 all: build
 
@@ -107,6 +107,13 @@ release: deps
 # dpkg-deb -c and lintian when installed.
 deb: release
 	scripts/make-deb.sh $(RELEASE_BUILD)
+
+# The container image as an OCI layout in build-release/image, without a
+# container engine (scripts/make-image.sh; the Containerfile builds the same
+# with podman/docker/buildah). IMAGE_DEST=HOST:PORT/REPO also pushes it with skopeo.
+IMAGE_DEST ?=
+image: release
+	scripts/make-image.sh $(if $(IMAGE_DEST),push,layout) $(RELEASE_BUILD)/ecrhelm $(RELEASE_BUILD)/image $(IMAGE_DEST)
 
 # Help/man/completion and chart tests (helm lint/template; helm install on the kube test bed).
 test-packaging: build testbed
