@@ -138,7 +138,12 @@ class ImageTest(unittest.TestCase):
         root = os.path.join(self.tmp.name, "rootfs")
         os.makedirs(root, exist_ok=True)
         self.layer().extractall(root)
-        if os.geteuid() == 0:
+        with open(BINARY, "rb") as f:
+            # A sanitizer build reads its options and maps from /proc, which
+            # the image does not have: only an uninstrumented binary can run
+            # chrooted (the gcc build's run of this test).
+            sanitized = b"AddressSanitizer" in f.read()
+        if os.geteuid() == 0 and not sanitized:
             # chroot: only the layer's files exist, so a library missing from it fails here.
             def enter_image():
                 os.chroot(root)
@@ -146,14 +151,16 @@ class ImageTest(unittest.TestCase):
                 os.setgroups([])
                 os.setgid(65532)
                 os.setuid(65532)
+            env = {"PATH": "/usr/bin"}
             r = subprocess.run(["/usr/bin/ecrhelm", "--version"], capture_output=True, text=True,
-                               timeout=60, env={"PATH": "/usr/bin"}, preexec_fn=enter_image)
+                               timeout=60, env=env, preexec_fn=enter_image)
             v = subprocess.run(["/usr/bin/ecrhelm", "version", "-o", "json"], capture_output=True,
-                               text=True, timeout=60, env={"PATH": "/usr/bin"},
-                               preexec_fn=enter_image)
+                               text=True, timeout=60, env=env, preexec_fn=enter_image)
             self.assertEqual(v.returncode, 0, v.stderr)
             self.assertIn("libcurl", json.loads(v.stdout)["libraries"])
         else:
+            print(f"not chrooted ({'sanitizer build' if sanitized else 'not root'}): "
+                  "the layer's binary runs with the host's /proc", file=sys.stderr)
             r = subprocess.run([os.path.join(root, "usr/bin/ecrhelm"), "--version"],
                                capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
