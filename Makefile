@@ -13,7 +13,7 @@ export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
 CMAKE_GEN  += -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
 
-.PHONY: all deps testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format format-check clean release deb test-packaging
+.PHONY: all deps demo-peers testbed testbed-oldest test-kube-oldest smoke-peers build build-sanitize test test-gcc test-unit test-sanitize demo bench bench-controller fuzz fuzz-long format format-check clean release deb image test-packaging
 
 all: build
 
@@ -84,11 +84,18 @@ fuzz: build-sanitize
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
-# Builds only the binary the demo runs (not every test).
-demo: deps
+# Builds only the binary the demo runs (not every test), and the peers it
+# runs: Helm 3 (the chart round trip), etcd and kube-apiserver (the
+# controller), each built once per machine and cached.
+demo: deps demo-peers
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DECRHELM_WERROR=ON
 	cmake --build $(BUILD) -j $(JOBS) --target ecrhelm
 	scripts/demo.sh $(BUILD)/ecrhelm
+
+demo-peers: deps
+	scripts/testbed/build-peer.sh helm3
+	scripts/testbed/build-peer.sh etcd
+	scripts/testbed/build-peer.sh kube-apiserver
 
 # A packager's build: Release, no tests, warnings not errors (the default), then
 # the man pages and completions (target docs, part of the default build).
@@ -101,6 +108,13 @@ release: deps
 # dpkg-deb -c and lintian when installed.
 deb: release
 	scripts/make-deb.sh $(RELEASE_BUILD)
+
+# The container image as an OCI layout in build-release/image, without a
+# container engine (scripts/make-image.sh; the Containerfile builds the same
+# with podman/docker/buildah). IMAGE_DEST=HOST:PORT/REPO also pushes it with skopeo.
+IMAGE_DEST ?=
+image: release
+	scripts/make-image.sh $(if $(IMAGE_DEST),push,layout) $(RELEASE_BUILD)/ecrhelm $(RELEASE_BUILD)/image $(IMAGE_DEST)
 
 # Help/man/completion and chart tests (helm lint/template; helm install on the kube test bed).
 test-packaging: build testbed

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed's IRSA flow end to end on the local test bed (moto_server plays
 # AWS STS and ECR; Debian's docker-registry, whose htpasswd holds moto's ECR
-# password, plays the ECR registry), printing each step.
+# password, plays the ECR registry), printing each step; our own chart
+# (charts/ecrhelm) packaged and pushed by the real Helm 3 and pulled back.
 # Then the seed's Option 2 on a real kube-apiserver (scripts/testbed/): the
 # Argo CD repository secret, the seed's generator.yaml and external-secret.yaml,
 # `ecrhelm controller` rotating the password, and a pull with only what the
@@ -156,8 +157,29 @@ echo "same digest as pushed and as ecrhelm pull reported"
 cmp "$work/skopeo/blobs/sha256/${chart_digest#sha256:}" "$work/pulled/demo-1.0.0.tgz"
 echo "skopeo's chart layer and ecrhelm's demo-1.0.0.tgz are byte for byte the same"
 
+step "10. Eat our own cooking: helm package charts/ecrhelm, helm push it, ecrhelm pull it back"
+# Helm 3 of the test bed (scripts/testbed/build-peer.sh; `make demo` builds it first).
+HELM=$("$SCRIPTS/testbed/build-peer.sh" helm3 2>"$work/helm-build.log" | tail -1) ||
+  { tail -5 "$work/helm-build.log" >&2; exit 1; }
+show "$HELM" version --short
+chart_dir="$SCRIPTS/../charts/ecrhelm"
+chart_version=$(sed -n 's/^version: *//p' "$chart_dir/Chart.yaml")
+printf '   helm gets the ECR token from docker-credential-ecrhelm (credHelpers; no password stored)\n'
+show "$ECRHELM" login "$ECR_HOST" --helm --use-credential-helper
+PATH="$work/bin:$PATH" show "$HELM" package "$chart_dir" -d "$work/own"
+pushed=$(PATH="$work/bin:$PATH" show "$HELM" push "$work/own/ecrhelm-$chart_version.tgz" "oci://$ECR_HOST/charts" --plain-http 2>&1)
+echo "$pushed"
+mkdir -p "$work/own-pulled"
+pulled=$(show "$ECRHELM" pull "oci://$ECR_HOST/charts/ecrhelm" --version "$chart_version" --plain-http -d "$work/own-pulled")
+echo "$pulled"
+show sha256sum "$work/own/ecrhelm-$chart_version.tgz" "$work/own-pulled/ecrhelm-$chart_version.tgz"
+cmp "$work/own/ecrhelm-$chart_version.tgz" "$work/own-pulled/ecrhelm-$chart_version.tgz"
+[ "$(echo "$pushed" | sed -n 's/^Digest: //p')" = "$(echo "$pulled" | sed -n 's/^Digest: //p')" ] ||
+  { echo "demo: ecrhelm pulled another manifest than helm pushed" >&2; exit 1; }
+echo "the chart helm packaged and pushed came back through the ECR flow byte for byte, same manifest digest"
+
 # ---- Option 2 of the seed: the controller on a real Kubernetes API server ----
-step "10. Start the Kubernetes test bed: etcd v3.6.16 + kube-apiserver v1.37.2 on 127.0.0.1"
+step "11. Start the Kubernetes test bed: etcd v3.6.16 + kube-apiserver v1.37.2 on 127.0.0.1"
 { "$SCRIPTS/testbed/build-peer.sh" etcd && "$SCRIPTS/testbed/build-peer.sh" kube-apiserver; } \
   >"$work/kube-build.log" 2>&1 || { tail -5 "$work/kube-build.log" >&2; exit 1; }
 "$SCRIPTS/testbed/kube-up.sh" "$work/kube" >"$work/kube-up.log" 2>&1 ||
@@ -167,7 +189,7 @@ echo "API server up; kubeconfig $KUBECONFIG"
 # `kubectl apply -f` and `kubectl get` for the demo (kubectl is not in Debian 12).
 kube() { /usr/bin/python3 "$SCRIPTS/demo_kube.py" "$KUBECONFIG" "$@"; }
 
-step "11. The Argo CD side: namespace argocd and the repository secret as Argo CD writes it"
+step "12. The Argo CD side: namespace argocd and the repository secret as Argo CD writes it"
 cat >"$work/repo-secret.yaml" <<EOF
 apiVersion: v1
 kind: Namespace
@@ -191,7 +213,7 @@ stringData:
 EOF
 show kube apply -f "$work/repo-secret.yaml"
 
-step "12. The CRDs ecrhelm serves (ESO's schemas) and the seed's awssm-secret"
+step "13. The CRDs ecrhelm serves (ESO's schemas) and the seed's awssm-secret"
 show kube apply -f "$SCRIPTS/../deploy/crds"
 cat >"$work/awssm-secret.yaml" <<EOF
 apiVersion: v1
@@ -205,7 +227,7 @@ stringData:
 EOF
 kube apply -f "$work/awssm-secret.yaml"
 
-step "13. The seed's generator.yaml and external-secret.yaml, placeholders filled in"
+step "14. The seed's generator.yaml and external-secret.yaml, placeholders filled in"
 cat >"$work/generator.yaml" <<EOF
 apiVersion: generators.external-secrets.io/v1alpha1
 kind: ECRAuthorizationToken
@@ -249,7 +271,7 @@ show kube apply -f "$work/generator.yaml"
 show kube apply -f "$work/external-secret.yaml"
 show kube get secret argocd/repo-2529854065
 
-step "14. ecrhelm controller in place of External Secrets Operator"
+step "15. ecrhelm controller in place of External Secrets Operator"
 (
   unset AWS_ROLE_ARN AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_SESSION_NAME ECRHELM_ECR_REGISTRIES
   exec "$ECRHELM" -v controller --kubeconfig "$KUBECONFIG" --namespace argocd --leader-elect \
@@ -278,7 +300,7 @@ printf '$ curl -s http://127.0.0.1:%s/metrics | grep -E "^(externalsecret_sync_c
 curl -s "http://127.0.0.1:$metrics_port/metrics" |
   grep -E '^(externalsecret_sync_calls_total|ecrhelm_aws_calls_total)'
 
-step "15. Argo CD's repo server view: pull the chart with only what the secret holds"
+step "16. Argo CD's repo server view: pull the chart with only what the secret holds"
 repo_url=$(kube get secret argocd/repo-2529854065 --key url)
 repo_user=$(kube get secret argocd/repo-2529854065 --key username)
 printf '$ ecrhelm pull oci://%s/demo --version 1.0.0 --username %s --password-stdin  (password from the secret)\n' \
@@ -291,12 +313,12 @@ show sha256sum "$work/argocd-pull/demo-1.0.0.tgz"
 cmp "$work/argocd-pull/demo-1.0.0.tgz" "$work/demo-1.0.0.tgz"
 echo "the chart Argo CD would render is byte for byte the pushed one"
 
-step "16. ecrhelm doctor: every link the repo server depends on, in the seed's order"
+step "17. ecrhelm doctor: every link the repo server depends on, in the seed's order"
 show "$ECRHELM" doctor --kubeconfig "$KUBECONFIG" -n argocd --chart "oci://$repo_url/demo" \
   --version 1.0.0 --plain-http
 echo "every check ok or skipped (no --service-account/--deployment: there is no repo server pod here)"
 
-step "17. SIGTERM: the controller releases its Lease and stops"
+step "18. SIGTERM: the controller releases its Lease and stops"
 kill -TERM "$ctl_pid"
 wait "$ctl_pid" || true
 ctl_pid=""

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "cli/help.h"
+#include "cli/progress_line.h"
 #include "cli/registry_session.h"
 #include "oci/chart_archive.h"
 #include "oci/reference.h"
@@ -32,6 +33,7 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
     std::vector<std::string> refs;
     RegistryFlags reg;
     oci::PullOptions pull;
+    bool quiet = false;
   };
   auto o = std::make_shared<Opts>();
   auto* sub = app.add_subcommand("pull", "download a chart from an OCI registry (like helm pull)");
@@ -44,6 +46,8 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
   sub->add_option("--untardir", o->pull.untar_dir,
                   "with --untar: folder to extract into (default .)");
   sub->add_flag("--prov", o->pull.prov, "also fetch the provenance file");
+  sub->add_flag("-q,--quiet", o->quiet,
+                "no progress on stderr (shown only when stderr is a terminal)");
   add_registry_flags(sub, o->reg);
   set_examples(
       sub,
@@ -60,9 +64,19 @@ Command add_pull(CLI::App& app, GlobalFlags& g) {
               RegistrySession session(rt, o->reg);
               std::vector<oci::Reference> refs;
               for (const auto& r : o->refs) refs.push_back(parse_chart_ref(r, o->reg));
-              bool tty = ::isatty(2);
+              bool tty = !o->quiet && ::isatty(2);
               if (refs.size() == 1) {
-                auto r = session.puller().pull(refs[0], o->pull);
+                // One chart: a progress line for its layer (on a terminal only).
+                const auto& ref = refs[0];
+                std::string label = ref.repository.substr(ref.repository.rfind('/') + 1);
+                if (!ref.tag.empty()) label += ":" + oci::from_tag(ref.tag);
+                ProgressLine line(label, !o->quiet);
+                oci::PullOptions opts = o->pull;
+                if (line.active())
+                  opts.progress = [&line](uint64_t done, uint64_t total) {
+                    line.update(done, total);
+                  };
+                auto r = session.puller().pull(refs[0], opts);
                 std::cout << fmt::format("Pulled: {}/{}:{}\nDigest: {}\n", refs[0].registry,
                                          refs[0].repository, pulled_as(r), r.digest);
                 return 0;

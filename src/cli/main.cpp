@@ -59,13 +59,13 @@ int main(int argc, char** argv) {
   app.add_option("--profile", flags.profile,
                  "use only this AWS profile (as `aws --profile`); AWS_PROFILE also works");
   std::vector<cli::Command> commands = {
-      cli::add_whoami(app, flags),        cli::add_token(app, flags),
-      cli::add_login(app, flags),         cli::add_credential_helper(app, flags),
-      cli::add_pull(app, flags),          cli::add_tags(app, flags),
-      cli::add_show(app, flags),          cli::add_controller(app, flags),
-      cli::add_repos(app, flags),         cli::add_policy(app, flags),
-      cli::add_doctor(app, flags),        cli::add_completion(app),
-      cli::add_man(app, ECRHELM_VERSION),
+      cli::add_whoami(app, flags), cli::add_token(app, flags),
+      cli::add_login(app, flags),  cli::add_credential_helper(app, flags),
+      cli::add_pull(app, flags),   cli::add_tags(app, flags),
+      cli::add_show(app, flags),   cli::add_controller(app, flags),
+      cli::add_repos(app, flags),  cli::add_policy(app, flags),
+      cli::add_doctor(app, flags), cli::add_version(app),
+      cli::add_completion(app),    cli::add_man(app, ECRHELM_VERSION),
   };
   // After the subcommands, which would otherwise inherit it as their footer.
   cli::set_examples(
@@ -111,7 +111,9 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    // One line naming the flag or argument (CLI11's exit() adds a second).
+    std::string what = e.what();
+    std::cerr << "ecrhelm: " << what.substr(0, what.find('\n')) << " (see --help)\n";
     return 2;
   } catch (const Error& e) {
     std::cerr << "ecrhelm: " << e.what() << "\n";

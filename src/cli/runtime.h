@@ -56,6 +56,8 @@ Command add_controller(CLI::App& app, GlobalFlags& g);
 Command add_repos(CLI::App& app, GlobalFlags& g);
 Command add_policy(CLI::App& app, GlobalFlags& g);
 Command add_doctor(CLI::App& app, GlobalFlags& g);
+// `ecrhelm version` (no flags of its own but -o).
+Command add_version(CLI::App& app);
 // The Docker credential-helper protocol on stdin/stdout; returns the exit code.
 int run_credential_helper(const std::string& action, GlobalFlags& g, bool use_cache);
 

@@ -194,8 +194,17 @@ PullResult ChartPuller::pull(const Reference& ref, const PullOptions& opts) {
   auto config_job = std::async(std::launch::async, [&] {
     return client_.fetch_blob_bytes(chart.ref, chart.manifest.config, kMaxConfigBlobBytes);
   });
+  const auto total = uint64_t(chart.layers.chart.size);
+  uint64_t received = 0;
+  if (opts.progress) opts.progress(0, total);
   client_.fetch_blob(
-      chart.ref, chart.layers.chart, [&](std::string_view chunk) { return out.write(chunk); },
+      chart.ref, chart.layers.chart,
+      [&](std::string_view chunk) {
+        if (!out.write(chunk)) return false;
+        received += chunk.size();
+        if (opts.progress) opts.progress(received, total);
+        return true;
+      },
       int64_t(kMaxChartBlobBytes));
   std::string config = config_job.get();
   auto cj = nlohmann::json::parse(config, nullptr, false);

@@ -39,6 +39,10 @@ struct PullOptions {
   bool untar = false;
   std::string untar_dir = ".";  // relative to dest_dir unless absolute (Helm's rule)
   bool prov = false;
+  // Called as the chart layer streams in: (0, size) before its first byte,
+  // then the bytes received so far after each chunk. Not called for the
+  // config or provenance blobs. How to show it is the caller's business.
+  std::function<void(uint64_t done, uint64_t total)> progress;
 };
 
 struct PullResult {

@@ -19,7 +19,7 @@ MAN_DIR = None
 # Every command path; one missing from here but present in `--help` fails too.
 COMMANDS = ["whoami", "token", "login", "credential-helper", "pull", "tags", "show",
             "controller", "repos", "policy", "policy read", "policy trust", "doctor",
-            "completion"]
+            "version", "completion"]
 
 
 def run(*args, stdin=None):
