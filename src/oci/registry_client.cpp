@@ -379,7 +379,10 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
       fail(ErrorKind::kRemote, "blob {} is larger than its manifest says ({} bytes); refused",
            d.digest, d.size);
     }
-    throw;
+    // A transfer that broke (reset, truncated, stalled, redirect loop) names
+    // the blob as an HTTP error does: registry/repository@digest.
+    throw Error(e.kind(),
+                fmt::format("blob {}/{}@{}: {}", ref.registry, ref.repository, d.digest, e.what()));
   }
   if (resp.status != 200) {
     fail_status(fmt::format("blob {}/{}@{}", ref.registry, ref.repository, d.digest), resp,
