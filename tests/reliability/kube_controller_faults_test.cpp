@@ -50,14 +50,15 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Polls pred every 200 ms until it holds or `limit` passes (a hang guard).
+// Polls pred every 200 ms until it holds, `limit` passes (a hang guard) or
+// `alive` says the process under test has exited.
 template <typename F>
-bool wait_until(std::chrono::milliseconds limit, F pred) {
+bool wait_until(std::chrono::milliseconds limit, const ChildProcess& alive, F pred) {
   auto deadline = Clock::now() + limit;
   do {
     if (pred()) return true;
     std::this_thread::sleep_for(200ms);
-  } while (Clock::now() < deadline);
+  } while (Clock::now() < deadline && alive.running());
   return pred();
 }
 
@@ -211,7 +212,7 @@ TEST_F(ControllerFaults, Scenario1ThrottledEcrAndStsWhileFiftyAreDue) {
   auto start = Clock::now();
   start_controller(aws);
   int ready = 0;
-  bool converged = wait_until(150s, [&] {
+  bool converged = wait_until(150s, *ctl_, [&] {
     auto list = kube_->list(controller::eso::kExternalSecrets, ns());
     ready = 0;
     for (const auto& es : list.items) ready += es_ready(es) ? 1 : 0;
@@ -263,9 +264,9 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
   create_generators(1, 0);
   for (int i = 0; i < kSecrets; ++i) create_repo("repo-" + std::to_string(i), 0);
   auto start = Clock::now();
-  // A short resync, so a change to a Merge target (not watched: it has no
-  // owner) is seen within seconds instead of the default 10 minutes.
-  start_controller(aws, {"--resync-period", "3"});
+  // The shortest resync, so a change to a Merge target (not watched: it has
+  // no owner) is seen within 10 s instead of the default 10 minutes.
+  start_controller(aws, {"--resync-period", "10"});
   auto password_everywhere = [&] {
     for (int i = 0; i < kSecrets; ++i) {
       json s = kube_->get(kube::resources::kSecrets, ns(), "repo-" + std::to_string(i));
@@ -273,7 +274,7 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
     }
     return true;
   };
-  ASSERT_TRUE(wait_until(60s, password_everywhere)) << slurp(log_);
+  ASSERT_TRUE(wait_until(60s, *ctl_, password_everywhere)) << slurp(log_);
   int first_writes = writes();
 
   kube::KubeClient editor(admin_config());
@@ -303,7 +304,7 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
     }
   }
   ASSERT_EQ(edits, kSecrets * kRounds);
-  bool back = wait_until(60s, password_everywhere);
+  bool back = wait_until(60s, *ctl_, password_everywhere);
   double seconds = seconds_since(start);
   int lost = 0;
   for (int i = 0; i < kSecrets; ++i) {
@@ -324,12 +325,13 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
 }
 
 // Scenario 7. ECR's token arrives already expired (an hour ago) or expiring
-// 6 s after it is issued. Either way the secret is written and the controller
-// asks ECR again (a new token reaches the secret), but not in a loop,
-// although every resync (3 s) finds the token due: an expired token is
-// reused for the 60 s floor (kExpiredTokenReuse), so over a 65 s window at
-// most 2 calls; a 6 s token is refreshed at half its life (3 s), so over
-// 20 s at most 20/3 + 2 = 8 calls.
+// 20 s after it is issued. Either way the secret is written and the
+// controller asks ECR again (a new token reaches the secret), but not in a
+// loop, although every resync (10 s) finds the token due: an expired token
+// is reused for the 60 s floor (kExpiredTokenReuse) and asked for again at
+// the first resync after it, so over an 80 s window at least 1 and at most 2
+// calls; a 20 s token is refreshed from half its life (10 s) on,
+// at a resync, so over 40 s at most one call per resync plus 2: 6.
 struct ExpiryCase {
   std::string name;
   int offset_seconds;
@@ -352,8 +354,8 @@ TEST_P(Scenario7, TokenIsRefreshedWithoutAHotLoop) {
   create_generators(1, 0);
   create_repo("repo-0", 0);
   auto start = Clock::now();
-  start_controller(aws, {"--resync-period", "3"});
-  ASSERT_TRUE(wait_until(60s, [&] {
+  start_controller(aws, {"--resync-period", "10"});
+  ASSERT_TRUE(wait_until(60s, *ctl_, [&] {
     return data_of(kube_->get(kube::resources::kSecrets, ns(), "repo-0"), "password") ==
            kMotoPassword;
   })) << slurp(log_);
@@ -374,15 +376,15 @@ TEST_P(Scenario7, TokenIsRefreshedWithoutAHotLoop) {
             << " ecr_calls=" << calls << " bound=" << c.max_calls_in_window
             << " writes=" << writes() - writes_before << " distinct_expiries=" << expiries.size()
             << " converge_seconds=" << converge << "\n";
-  EXPECT_GE(calls, 1) << "the expired token was never refreshed";
+  EXPECT_GE(calls, 1) << "the expired token was never refreshed\n" << slurp(log_);
   EXPECT_LE(calls, c.max_calls_in_window) << "a hot loop on ECR";
   EXPECT_GE(expiries.size(), 2u) << "the refreshed token never reached the secret";
   expect_no_leak();
 }
 
 INSTANTIATE_TEST_SUITE_P(Expiry, Scenario7,
-                         ::testing::Values(ExpiryCase{"expired-at-birth", -3600, 65s, 2},
-                                           ExpiryCase{"expires-in-6s", 6, 20s, 8}),
+                         ::testing::Values(ExpiryCase{"expired-at-birth", -3600, 80s, 2},
+                                           ExpiryCase{"expires-in-20s", 20, 40s, 6}),
                          [](const ::testing::TestParamInfo<ExpiryCase>& p) {
                            std::string n;
                            for (char ch : p.param.name)
