@@ -304,8 +304,9 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
     }
   }
   ASSERT_EQ(edits, kSecrets * kRounds);
+  auto edited = Clock::now();
   bool back = wait_until(60s, *ctl_, password_everywhere);
-  double seconds = seconds_since(start);
+  double seconds = seconds_since(start), restore = seconds_since(edited);
   int lost = 0;
   for (int i = 0; i < kSecrets; ++i) {
     json s = kube_->get(kube::resources::kSecrets, ns(), "repo-" + std::to_string(i));
@@ -318,7 +319,8 @@ TEST_F(ControllerFaults, Scenario6EditsOfTheTargetSurviveAndARemovedPasswordCome
   std::cout << "RELIABILITY scenario=6 case=edits-while-writing secrets=" << kSecrets
             << " edits=" << edits << " conflicts=" << conflicts << " keys_lost=" << lost
             << " writes=" << writes() - first_writes
-            << " ecr_calls=" << aws.kind("GetAuthorizationToken") << " seconds=" << seconds << "\n";
+            << " ecr_calls=" << aws.kind("GetAuthorizationToken")
+            << " password_back_seconds=" << restore << " seconds=" << seconds << "\n";
   EXPECT_TRUE(back) << "a removed password did not come back\n" << slurp(log_);
   EXPECT_EQ(lost, 0) << "keys or values of the editor lost";
   expect_no_leak();
