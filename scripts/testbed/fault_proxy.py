@@ -468,6 +468,16 @@ class Proxy:
                         if data:
                             dst.sendall(data)
                         if fault == "cut":
+                            # Wake the other pump (blocked reading the client)
+                            # first: the RST leaves when the last user closes.
+                            try:
+                                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                struct.pack("ii", 1, 0))
+                                sock.shutdown(socket.SHUT_RD)
+                            except OSError:
+                                pass
+                            done.set()
+                            t.join(timeout=5)
                             abort(sock)
                         else:
                             while time.monotonic() < deadline and not done.is_set():
