@@ -238,6 +238,14 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     due = since >= spec.refresh_interval;
     if (expires_hint && clock_.now() >= *expires_hint - (*expires_hint - *refresh_time) / 2)
       due = true;
+    // A key the template writes that someone removed from the target
+    // (`kubectl edit` dropping `password`) is written back at the next look,
+    // not at the next refresh hours later.
+    if (existing) {
+      auto current = kube::secret_data(*existing);
+      for (const auto& [key, text] : spec.template_data)
+        if (!current.count(key)) due = true;
+    }
   }
   bool periodic = spec.refresh_policy == "Periodic" && spec.refresh_interval.count() > 0;
   if (!due) {

@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include <condition_variable>
+#include <random>
 #include <thread>
 
+#include "http/retry.h"
 #include "http/url.h"
 #include "oci/auth_challenge.h"
 #include "oci/link_header.h"
@@ -24,6 +26,10 @@ bool is_expired_token(const http::Response& r) {
 }
 
 bool rejected(const http::Response& r) { return r.status == 401 || is_expired_token(r); }
+
+bool transient_status(long status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
 
 std::string basic_header(const BasicCredentials& c) {
   return "Basic " + base64_encode(c.username + ":" + c.password.reveal());
@@ -277,6 +283,22 @@ http::Response RegistryClient::get(const Reference& ref, http::Request req) {
   auto origin = http::parse_url(base_url(ref));
   if (!origin) fail(ErrorKind::kInvalidInput, "registry host '{}' is not valid", ref.registry);
   http::Response resp = auth_.send(ref.registry, scope, req);
+  // A registry briefly unable to answer (429, 502, 503, 504) is asked again
+  // after a backoff (its Retry-After, capped), as Helm's and oras' retrying
+  // transport does. Only answers are retried: the sink saw none of their
+  // bytes (it sees 2xx bodies only), so nothing is written twice.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  for (int retry = 1; retry < kRegistryBackoff.max_attempts && transient_status(resp.status);
+       ++retry) {
+    auto after = resp.headers.get("Retry-After");
+    auto wait = http::retry_delay(
+        kRegistryBackoff, retry, rng,
+        after ? http::parse_retry_after(*after, SystemClock::instance().now()) : std::nullopt);
+    spdlog::debug("registry {}: HTTP {}; trying again in {} ms", ref.registry, resp.status,
+                  wait.count());
+    std::this_thread::sleep_for(wait);
+    resp = auth_.send(ref.registry, scope, req);
+  }
   for (int hop = 0; hop < kMaxRedirects; ++hop) {
     if (resp.status < 300 || resp.status >= 400 || resp.status == 304) return resp;
     auto location = resp.headers.get("Location");
@@ -379,7 +401,10 @@ void RegistryClient::fetch_blob(const Reference& ref, const Descriptor& d,
       fail(ErrorKind::kRemote, "blob {} is larger than its manifest says ({} bytes); refused",
            d.digest, d.size);
     }
-    throw;
+    // A transfer that broke (reset, truncated, stalled, redirect loop) names
+    // the blob as an HTTP error does: registry/repository@digest.
+    throw Error(e.kind(),
+                fmt::format("blob {}/{}@{}: {}", ref.registry, ref.repository, d.digest, e.what()));
   }
   if (resp.status != 200) {
     fail_status(fmt::format("blob {}/{}@{}", ref.registry, ref.repository, d.digest), resp,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http/client.h"
+#include "http/retry.h"
 #include "oci/manifest.h"
 #include "oci/reference.h"
 #include "oci/registry_credentials.h"
@@ -31,6 +32,11 @@ inline constexpr int64_t kBackgroundHashMinBytes = 4 << 20;  // larger blobs has
 inline constexpr long kBlobLowSpeedBytesPerSecond = 1024;
 inline constexpr std::chrono::seconds kBlobLowSpeedTime{30};
 inline constexpr std::chrono::minutes kBlobTimeout{30};
+// Tries of one registry request answered 429/502/503/504, and the waits
+// between them: at most 2 retries, 20 s of waiting in all.
+inline constexpr http::BackoffPolicy kRegistryBackoff{3, std::chrono::milliseconds(500),
+                                                      std::chrono::milliseconds(4000),
+                                                      std::chrono::milliseconds(10000)};
 
 struct RegistryOptions {
   bool plain_http = false;  // http:// instead of https://
