@@ -3,6 +3,8 @@
 #include "util/crypto.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <set>
 #include <string>
@@ -95,6 +97,25 @@ TEST(HmacSha256, SigV4SigningKeyDerivation) {
   EXPECT_EQ(hex_encode(k), "f72cfd46f26bc4643f06a11eabb6c0ba18780c19a8da0c31ace671265e3c87fa");
   k = hmac_sha256(k, "aws4_request");
   EXPECT_EQ(hex_encode(k), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
+
+// Our HMAC over SHA256_* against OpenSSL's EVP HMAC, for every key and data
+// length around the 64-byte block (keys hashed when longer than a block).
+TEST(HmacSha256, AgreesWithOpenSslEvpForKeyAndDataLengthsAroundTheBlock) {
+  for (size_t klen : {0, 1, 31, 32, 63, 64, 65, 127, 128, 200}) {
+    for (size_t dlen : {0, 1, 55, 56, 63, 64, 65, 119, 120, 1000}) {
+      std::string key = random_bytes(klen);
+      std::string data = random_bytes(dlen);
+      unsigned char want[EVP_MAX_MD_SIZE];
+      unsigned int len = 0;
+      ASSERT_NE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), want, &len),
+                nullptr);
+      EXPECT_EQ(hex_encode(hmac_sha256(key, data)),
+                hex_encode(std::string(reinterpret_cast<const char*>(want), len)))
+          << "key " << klen << " bytes, data " << dlen << " bytes";
+    }
+  }
 }
 
 TEST(RandomBytes, HasTheRequestedLengthAndVaries) {
