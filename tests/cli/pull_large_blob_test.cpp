@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "oci/registry_client.h"
 #include "support/registry.h"
@@ -16,16 +15,6 @@
 
 namespace ecrhelm::test {
 namespace {
-
-std::string random_bytes_of(size_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = char((v >> (8 * j)) & 0xff);
-  }
-  return out;
-}
 
 class LargeBlobTest : public ::testing::Test {
  protected:

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
-#include <random>
 
 #include "support/registry.h"
 #include "support/testbed.h"
@@ -96,16 +95,6 @@ PtyResult run_on_pty(const std::vector<std::string>& args, std::map<std::string,
   ::waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
-}
-
-std::string random_bytes_of(size_t n, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::string out(n, '\0');
-  for (size_t i = 0; i < n; i += 8) {
-    uint64_t v = rng();
-    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = char((v >> (8 * j)) & 0xff);
-  }
-  return out;
 }
 
 size_t count_of(const std::string& s, const std::string& needle) {

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <random>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -237,6 +239,16 @@ std::string make_jwt(const std::string& subject, const std::string& audience) {
                         subject + R"(","aud":[")" + audience +
                         R"("],"exp":4102444800,"iat":1700000000})";
   return b64url(header) + "." + b64url(payload) + "." + b64url("signature-" + subject);
+}
+
+std::string random_bytes_of(size_t n, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::string out(n, '\0');
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = rng();
+    for (size_t j = 0; j < 8 && i + j < n; ++j) out[i + j] = char((v >> (8 * j)) & 0xff);
+  }
+  return out;
 }
 
 }  // namespace ecrhelm::test

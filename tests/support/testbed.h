@@ -114,4 +114,8 @@ RunResult run_program(const std::vector<std::string>& argv,
 // service-account token looks; moto accepts any such token.
 std::string make_jwt(const std::string& subject, const std::string& audience = "sts.amazonaws.com");
 
+// n bytes from a seeded generator: the same bytes for the same seed (test
+// blobs that do not compress and can be made again to compare).
+std::string random_bytes_of(size_t n, unsigned seed);
+
 }  // namespace ecrhelm::test
