@@ -11,22 +11,19 @@
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: bench/startup.sh ECRHELM [ECRHELM...]" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "startup bench: valgrind is not installed" >&2; exit 2; }
-instructions() {  # command... -> instructions executed, start to exit
-  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null </dev/null |
+instructions() {  # command... (stdin: the caller's) -> instructions executed, start to exit
+  { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null || true; } |
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-helper_get() {  # a registry that is not ECR: the helper answers "not found" without any network call
-  { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" credential-helper get 2>&1 >/dev/null <<<"ghcr.io" || true; } |
-    sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
-floor=$(instructions curl --version)
+floor=$(instructions curl --version </dev/null)
 echo "| binary | size | shared objects | \`--version\` instructions | vs curl | \`credential-helper get\` (not ECR) instructions | vs curl |"
 echo "|---|---|---|---|---|---|---|"
 echo "| curl $(curl --version | head -1 | cut -d' ' -f2) | $(stat -Lc %s "$(command -v curl)") | $(ldd "$(command -v curl)" | wc -l) | $floor | 1.00x | | |"
 for b in "$@"; do
   [ -x "$b" ] || { echo "startup bench: $b is not executable" >&2; exit 2; }
-  v=$(instructions "$b" --version)
-  g=$(helper_get "$b")
+  v=$(instructions "$b" --version </dev/null)
+  # a registry that is not ECR: the helper answers "not found" without any network call
+  g=$(instructions "$b" credential-helper get <<<"ghcr.io")
   echo "| $b | $(stat -c %s "$b") | $(ldd "$b" | wc -l) | $v | $(awk -v a="$v" -v b="$floor" 'BEGIN{printf "%.2fx", a/b}') | $g | $(awk -v a="$g" -v b="$floor" 'BEGIN{printf "%.2fx", a/b}') |"
 done
 
@@ -57,11 +54,10 @@ echo
 echo "| binary | \`token\` instructions | vs curl --aws-sigv4 ($token_floor) | warm \`credential-helper get\` instructions | vs curl --aws-sigv4 |"
 echo "|---|---|---|---|---|"
 for b in "$@"; do
-  t=$(instructions "$b" token --region us-east-1)
+  t=$(instructions "$b" token --region us-east-1 </dev/null)
   "$b" credential-helper get <<<"$host" >/dev/null  # fills the token file cache
   calls=$(grep -c POST "$work/moto.log")
-  w=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$b" credential-helper get 2>&1 >/dev/null <<<"$host" |
-    sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
+  w=$(instructions "$b" credential-helper get <<<"$host")
   [ "$(grep -c POST "$work/moto.log")" = "$calls" ] ||
     { echo "startup bench: the second credential-helper get called ECR (no cache hit)" >&2; exit 1; }
   echo "| $b | $t | $(awk -v a="$t" -v b="$token_floor" 'BEGIN{printf "%.2fx", a/b}') | $w | $(awk -v a="$w" -v b="$token_floor" 'BEGIN{printf "%.2fx", a/b}') |"
