@@ -130,8 +130,19 @@ ResolvedChart ChartPuller::resolve(const Reference& ref, const std::string& vers
   out.ref = ref;
   out.tag = pick_tag(ref, version);
   out.ref.tag = out.tag;
-  FetchedManifest fm = out.tag.empty() ? client_.get_manifest(ref, ref.digest, ref.digest)
-                                       : client_.get_manifest(ref, out.tag);
+  auto fetch = [&] {
+    try {
+      return out.tag.empty() ? client_.get_manifest(ref, ref.digest, ref.digest)
+                             : client_.get_manifest(ref, out.tag);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kNotFound || !is_partial_version(version)) throw;
+      fail(ErrorKind::kNotFound,
+           "{}; --version {} names one tag (as in Helm and Argo CD), not a range: write ~{} "
+           "for the newest {}.x",
+           e.what(), version, version, version);
+    }
+  };
+  FetchedManifest fm = fetch();
   if (!ref.digest.empty() && fm.digest != ref.digest) {
     fail(ErrorKind::kInvalidInput, "tag {} of {} has digest {}, not the pinned {}", out.tag,
          ref.repository, fm.digest, ref.digest);

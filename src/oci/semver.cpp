@@ -567,9 +567,11 @@ std::optional<Version> highest_match(const Constraint& constraint,
   return best;
 }
 
-bool is_exact_version(std::string_view text) {
+bool is_exact_version(std::string_view text) { return Version::parse(text).has_value(); }
+
+bool is_partial_version(std::string_view text) {
   std::optional<LooseParts> p = scan_loose(text);
-  return p && p->has_minor && p->has_patch && Version::parse(text).has_value();
+  return p && !p->has_patch && Version::parse(text).has_value();
 }
 
 namespace detail {

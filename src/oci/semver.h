@@ -106,9 +106,15 @@ class Constraint {
 std::optional<Version> highest_match(const Constraint& constraint,
                                      const std::vector<std::string>& tags);
 
-// True if the text is one full version ("1.2.3", "v1.2.3", "1.2.3-rc.1+b"), which Helm
-// uses as a tag directly without listing tags. Ranges and partial versions ("1.2") are not.
+// True if the text is a version as the loose parse reads it ("1.2.3", "v1.2.3",
+// "1.2.3-rc.1+b", and also "1.2" and "1"): Helm (getOciURI) and Argo CD (IsVersion)
+// both take such a --version / targetRevision as an exact tag, without listing tags.
+// Ranges ("1.2.x", "^1.2", ">=1") are not.
 bool is_exact_version(std::string_view text);
+
+// True for an exact version without its patch number ("1", "1.2", "v1.2-rc.1"): a pin
+// to the tag of that very name, which users often mean as a range (hint: ~1.2).
+bool is_partial_version(std::string_view text);
 
 namespace detail {
 // Masterminds' rewriteRange: each "A - B" becomes ">= A, <= B ". Exposed for tests.

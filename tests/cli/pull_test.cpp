@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +88,21 @@ TEST_F(PullTest, ConstraintPicksTheHighestMatchingTag) {
   auto r3 = pull({ref(), "--version", ">=3", "-d", home_.path()});
   EXPECT_EQ(r3.exit_code, 4);
   EXPECT_NE(r3.err.find("no tag of"), std::string::npos) << r3.err;
+}
+
+// As in Helm (getOciURI) and Argo CD (IsVersion): a --version the loose parse
+// accepts is one tag, never a range, even without its patch number.
+TEST_F(PullTest, PartialVersionIsOneTagAndTheErrorSuggestsTheRange) {
+  auto r = pull({ref(), "--version", "1.2", "-d", home_.path()});
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("charts/demo:1.2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("write ~1.2 for the newest 1.2.x"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+  EXPECT_FALSE(file_exists(home_.file("demo-1.2.0.tgz")));
+  auto range = pull({ref(), "--version", "~1.2", "-d", home_.path()});
+  ASSERT_EQ(range.exit_code, 0) << range.err;
+  EXPECT_NE(range.out.find("demo:1.2.0"), std::string::npos) << range.out;
 }
 
 TEST_F(PullTest, NoVersionMeansTheLatestRelease) {

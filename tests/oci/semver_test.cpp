@@ -1156,14 +1156,26 @@ TEST(HighestMatch, FirstOfEqualVersionsWinsAndNoMatchIsNullopt) {
   EXPECT_FALSE(highest_match(Constraint::parse("*"), {}));
 }
 
-TEST(ExactVersion, FullVersionsOnly) {
-  for (const char* yes : {"1.2.3", "v1.2.3", "1.2.3-rc.1", "1.2.3+build.5", "0.0.0", "01.2.3"}) {
+// What Masterminds' loose NewVersion accepts is an exact tag to Helm and Argo CD,
+// partial versions included ("1.2" pulls the tag "1.2", never 1.2.3).
+TEST(ExactVersion, WhatTheLooseParseAccepts) {
+  for (const char* yes : {"1.2.3", "v1.2.3", "1.2.3-rc.1", "1.2.3+build.5", "0.0.0", "01.2.3", "1",
+                          "1.2", "v1.2", "v1", "1.2-rc.1"}) {
     EXPECT_TRUE(is_exact_version(yes)) << yes;
   }
   for (const char* no :
-       {"", "1", "1.2", "v1.2", "1.2.x", "^1.2.3", "~1.2.3", ">=1.2.3", "=1.2.3", "1.2.3 || 1.2.4",
-        "1.2.3 - 1.2.4", " 1.2.3", "1.2.3_build", "latest", "1.2.3-01", "1.2.3.4"}) {
+       {"", "1.2.x", "^1.2.3", "~1.2.3", ">=1.2.3", "=1.2.3", "1.2.3 || 1.2.4", "1.2.3 - 1.2.4",
+        " 1.2.3", "1.2.3_build", "latest", "1.2.3-01", "1.2.3.4"}) {
     EXPECT_FALSE(is_exact_version(no)) << no;
+  }
+}
+
+TEST(PartialVersion, ExactVersionsWithoutPatchOnly) {
+  for (const char* yes : {"1", "1.2", "v1.2", "v1", "1.2-rc.1", "1.2+b"}) {
+    EXPECT_TRUE(is_partial_version(yes)) << yes;
+  }
+  for (const char* no : {"", "1.2.3", "v1.2.3", "1.2.x", "~1.2", "1.2 - 1.3", "latest"}) {
+    EXPECT_FALSE(is_partial_version(no)) << no;
   }
 }
 
