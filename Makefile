@@ -21,7 +21,8 @@ deps:
 	@scripts/install-deps.sh
 
 # The real peers `make test` uses: kube-apiserver v1.37.2 + etcd v3.6.16 (from
-# the Go module proxy, through wrapper modules), Helm 3 and 4 and oras: built
+# the Go module proxy, through wrapper modules), Helm 3 and 4, oras and Argo
+# CD v3.5.1's tag resolution (argocd-versions, a wrapper of ours): built
 # once and cached in /var/cache/ecrhelm/peers (seconds when cached). ESO builds
 # on demand (make smoke-peers).
 testbed: deps
@@ -30,6 +31,7 @@ testbed: deps
 	scripts/testbed/build-peer.sh helm3
 	scripts/testbed/build-peer.sh helm4
 	scripts/testbed/build-peer.sh oras
+	scripts/testbed/build-peer.sh argocd-versions
 
 # The oldest supported: kube-apiserver v1.20.2 from Debian's source package
 # (Debian's Go 1.19) and Debian's etcd 3.4.

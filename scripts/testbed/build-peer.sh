@@ -3,11 +3,13 @@
 # module proxy with the ordinary `go` command and caches it outside the repo:
 #   ${ECRHELM_TESTBED_CACHE:-/var/cache/ecrhelm}/peers/<name>-<version>/<binary>
 # Usage: build-peer.sh NAME      (NAME: helm3, helm4, oras, eso, kube-apiserver,
-#                                 etcd; `--list` lists them)
+#                                 etcd, argocd-versions; `--list` lists them)
 # A peer whose go.mod has `replace` lines cannot be `go install`ed by version:
 # it is built with `go build` inside a copy of our wrapper module
 # scripts/testbed/peers/<name>/ (go.mod requiring the peer, repeating its
-# replace lines, naming the package in a `tool` line; go.sum committed).
+# replace lines, naming the package in a `tool` line; go.sum committed). A
+# wrapper may also hold a small main.go of ours that calls the peer's exported
+# Go API (argocd-versions: Argo CD's tag resolution; its package path is ".").
 # Idempotent: a cached binary that answers its version check is reused in about
 # a second. Prints the binary's path as its last line; on failure prints
 # `build-peer: FAILED: <reason>` and exits non-zero.
@@ -24,6 +26,7 @@ PEERS=(
   "eso|github.com/external-secrets/external-secrets|v0.16.2|external-secrets|flags ok|eso"
   "kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|v1.37.2|kube-apiserver|Kubernetes v1.37.2|kube-apiserver"
   "etcd|go.etcd.io/etcd/server/v3|v3.6.16|etcd|etcd Version: 3.6.16|etcd"
+  "argocd-versions|.|v3.5.1|argocd-versions|argo-cd v3.5.1|argocd-versions"
 )
 LOCK_WAIT_SECONDS=3600
 
@@ -52,7 +55,7 @@ version_of() {
   case $NAME in
   helm*) "$1" version --short 2>/dev/null ;;
   oras) "$1" version 2>/dev/null ;;
-  kube-apiserver | etcd) "$1" --version 2>/dev/null ;;
+  kube-apiserver | etcd | argocd-versions) "$1" --version 2>/dev/null ;;
   # ESO's binary has no version flag (its build stamps nothing we can set
   # here): a cached binary counts when it starts and knows its own flags.
   eso) "$1" --help 2>&1 | grep -q -- --concurrent && echo "flags ok" ;;
@@ -131,6 +134,7 @@ else
   [ -f "$WDIR/go.mod" ] && [ -f "$WDIR/go.sum" ] || die "wrapper module $WDIR has no go.mod/go.sum"
   mkdir -p "$TMP/mod"
   cp "$WDIR/go.mod" "$WDIR/go.sum" "$TMP/mod/"
+  for f in "$WDIR"/*.go; do [ -e "$f" ] && cp "$f" "$TMP/mod/"; done
   if ! (cd "$TMP/mod" && nice -n 10 "$GO" build -p "$GO_P" -mod=readonly -trimpath -ldflags "$LDFLAGS" \
     -o "$TMP/$BINARY" "$PKG") >"$TMP.log" 2>&1; then
     tail -20 "$TMP.log" >&2
