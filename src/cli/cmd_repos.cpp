@@ -10,9 +10,9 @@
 #include "cli/help.h"
 #include "cli/repos_output.h"
 #include "cli/runtime.h"
-#include "cli/yaml_output.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
+#include "util/yaml_output.h"
 
 namespace ecrhelm::cli {
 
