@@ -27,13 +27,16 @@ const json& find_raw(const std::vector<json>& raw, const std::string& name) {
   return kNone;
 }
 
+// The Argo CD checks in their order: check_argocd skips the rest, with the
+// reason, where one cannot go on.
+const char* const kChecks[] = {"argocd.secret",      "argocd.type",     "argocd.url",
+                               "argocd.username",    "argocd.password", "argocd.external-secret",
+                               "argocd.applications"};
+
 }  // namespace
 
 // 4. Argo CD: the secret Argo CD would use for the chart's URL, and its keys.
 void Doctor::check_argocd() {
-  static const char* kChecks[] = {"argocd.secret",      "argocd.type",     "argocd.url",
-                                  "argocd.username",    "argocd.password", "argocd.external-secret",
-                                  "argocd.applications"};
   auto skip_rest = [&](size_t from, const std::string& reason) {
     for (size_t i = from; i < std::size(kChecks); ++i) r_.skip(kChecks[i], reason);
   };
@@ -96,7 +99,17 @@ void Doctor::check_argocd() {
                       cred_secret->name, cred_secret->url, repo_url_));
   }
 
-  // type: helm + enableOCI: "true", or type: oci.
+  check_repo_type_and_url(repo, oci_prefixed);
+  if (!cred_secret) return skip_rest(3, "no credentials (see argocd.secret)");
+  if (!check_credentials(find_raw(raw, cred_secret->name), *cred_secret)) return;
+  check_external_secret(cred_secret->name);
+  check_applications(secrets, static_cast<size_t>(cred_secret - secrets.data()));
+}
+
+// 4. type: helm + enableOCI: "true", or type: oci; a url without oci:// for
+// Helm OCI repositories (`oci_prefixed`: it matched only with oci://).
+void Doctor::check_repo_type_and_url(const argocd::ArgoRepoSecret& repo, bool oci_prefixed) {
+  std::string repo_name = o_.ns + "/" + repo.name;
   if (repo.type == "oci" || (repo.type == "helm" && repo.enable_oci)) {
     r_.ok(kChecks[1], repo.type == "oci" ? fmt::format("{}: type: oci", repo_name)
                                          : fmt::format("{}: type: helm, enableOCI: \"{}\"",
@@ -130,17 +143,21 @@ void Doctor::check_argocd() {
   } else {
     r_.ok(kChecks[2], fmt::format("{}: url {} matches {}", repo_name, repo.url, repo_url_));
   }
+}
 
-  if (!cred_secret) return skip_rest(3, "no credentials (see argocd.secret)");
-  const auto& cred_raw = find_raw(raw, cred_secret->name);
-  std::string cred_name = o_.ns + "/" + cred_secret->name;
+// 4. The username and password of the secret whose credentials Argo CD
+// uses (`cred_raw` is that Secret); false when its data cannot be read.
+bool Doctor::check_credentials(const json& cred_raw, const argocd::ArgoRepoSecret& cred_secret) {
+  std::string cred_name = o_.ns + "/" + cred_secret.name;
   std::map<std::string, Secret> data;
   try {
     data = kube::secret_data(cred_raw);
   } catch (const Error& e) {
     r_.fail(kChecks[3], fmt::format("{}: {}", cred_name, e.what()),
             "rewrite the secret's data with valid base64 (kubectl apply with stringData)");
-    return skip_rest(4, "unreadable secret (see argocd.username)");
+    for (size_t i = 4; i < std::size(kChecks); ++i)
+      r_.skip(kChecks[i], "unreadable secret (see argocd.username)");
+    return false;
   }
   auto value = [&](const char* k) {
     auto it = data.find(k);
@@ -151,7 +168,7 @@ void Doctor::check_argocd() {
   std::string set_user = fmt::format(
       "kubectl patch secret {} -n {} --type merge -p "
       "'{{\"stringData\":{{\"username\":\"AWS\"}}}}'",
-      cred_secret->name, o_.ns);
+      cred_secret.name, o_.ns);
   if (username == "AWS") {
     r_.ok(kChecks[3], fmt::format("{}: username: AWS", cred_name));
   } else if (username.empty()) {
@@ -191,8 +208,7 @@ void Doctor::check_argocd() {
   argo_creds_ =
       ArgoCredentials{cred_name, username, Secret(value("password")),
                       value("insecureOCIForceHttp") == "true", value("insecure") == "true"};
-  check_external_secret(cred_secret->name);
-  check_applications(secrets, static_cast<size_t>(cred_secret - secrets.data()));
+  return true;
 }
 
 // 4b. Applications whose sources use these credentials and that are stuck

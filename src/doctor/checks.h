@@ -70,6 +70,8 @@ class Doctor {
   void check_rollout();
   // argocd.cpp
   void check_argocd();
+  void check_repo_type_and_url(const argocd::ArgoRepoSecret& repo, bool oci_prefixed);
+  bool check_credentials(const nlohmann::json& cred_raw, const argocd::ArgoRepoSecret& cred_secret);
   void check_applications(const std::vector<argocd::ArgoRepoSecret>& secrets, size_t creds);
   void check_external_secret(const std::string& secret);
   // registry.cpp
