@@ -1,8 +1,10 @@
-// Fuzzes the STS XML answer parsers: any bytes must give a result or an Error.
+// Fuzzes the STS XML answer parsers and the ARN parsers: any bytes must give
+// a result or an Error.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "aws/arn.h"
 #include "aws/sts.h"
 #include "util/error.h"
 
@@ -17,5 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const ecrhelm::Error&) {
   }
   ecrhelm::aws::account_from_arn(in);
+  if (auto role = ecrhelm::aws::parse_role_arn(in)) ecrhelm::aws::caller_is_role(in, *role);
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <pugixml.hpp>
 
+#include "aws/arn.h"
 #include "util/encoding.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -33,12 +34,6 @@ pugi::xml_node result_node(pugi::xml_document& doc, std::string_view xml,
 }
 
 }  // namespace
-
-std::string account_from_arn(std::string_view arn) {
-  auto parts = split(arn, ':');
-  if (parts.size() < 6 || parts[0] != "arn") return "";
-  return std::string(parts[4]);
-}
 
 CallerIdentity parse_caller_identity(std::string_view xml) {
   pugi::xml_document doc;

@@ -61,7 +61,5 @@ class StsClient final : public StsApi {
 CallerIdentity parse_caller_identity(std::string_view xml);
 // `result_element` is "AssumeRoleResult" or "AssumeRoleWithWebIdentityResult".
 Credentials parse_assumed_credentials(std::string_view xml, std::string_view result_element);
-// The account id inside an ARN ("arn:aws:sts::123456789012:assumed-role/x/y"); "" if none.
-std::string account_from_arn(std::string_view arn);
 
 }  // namespace ecrhelm::aws

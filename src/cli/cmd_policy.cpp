@@ -8,7 +8,7 @@
 #include "aws/iam_policy.h"
 #include "cli/help.h"
 #include "cli/runtime.h"
-#include "cli/yaml_output.h"
+#include "util/yaml_output.h"
 
 namespace ecrhelm::cli {
 namespace {

@@ -1,17 +1,18 @@
 // `ecrhelm repos`: the Argo CD repository credentials in a namespace as Argo
 // CD reads them (repo-creds by longest URL prefix), with ECR hosts and who
 // last wrote each password; never a credential value. The rules live in
-// controller/argocd_repos.
+// argocd/repo_secrets, the output shapes in cli/repos_output.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
+#include "argocd/repo_secrets.h"
 #include "cli/help.h"
+#include "cli/repos_output.h"
 #include "cli/runtime.h"
-#include "cli/yaml_output.h"
-#include "controller/argocd_repos.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
+#include "util/yaml_output.h"
 
 namespace ecrhelm::cli {
 
@@ -43,22 +44,22 @@ Command add_repos(CLI::App& app, GlobalFlags& g) {
             co.context = opts->context;
             kube::KubeClient kube(kube::load_rest_config(co, rt.env()));
             kube::ListOptions lo;
-            lo.label_selector = controller::kArgoRepoSecretSelector;
+            lo.label_selector = argocd::kArgoRepoSecretSelector;
             kube::ListResult list = kube.list(kube::resources::kSecrets, opts->ns, lo);
             spdlog::debug("repos: {} secrets labelled {} in {} ({})", list.items.size(),
-                          controller::kArgoSecretTypeLabel, opts->ns, kube.config().source);
-            auto secrets = controller::resolve_repo_secrets(list.items);
+                          argocd::kArgoSecretTypeLabel, opts->ns, kube.config().source);
+            auto secrets = argocd::resolve_repo_secrets(list.items);
             if (opts->output == "json" || opts->output == "yaml") {
-              auto doc = controller::repo_secrets_to_json(secrets, opts->ns);
+              auto doc = repos_json(secrets, opts->ns);
               std::cout << (opts->output == "json" ? doc.dump(2) + "\n" : to_yaml(doc));
               return 0;
             }
             if (secrets.empty()) {
               std::cerr << "No Argo CD repository or repo-creds secrets in namespace " << opts->ns
-                        << " (label " << controller::kArgoSecretTypeLabel << ").\n";
+                        << " (label " << argocd::kArgoSecretTypeLabel << ").\n";
               return 0;
             }
-            std::cout << controller::repo_secrets_table(secrets, opts->output == "wide");
+            std::cout << repos_table(secrets, opts->output == "wide");
             if (opts->output != "wide") {
               for (const auto& s : secrets)
                 for (const auto& p : s.problems)

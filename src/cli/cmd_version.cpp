@@ -11,10 +11,10 @@
 
 #include "cli/build_info.h"
 #include "cli/help.h"
-#include "cli/yaml_output.h"
 #include "http/versions.h"
 #include "oci/versions.h"
 #include "util/versions.h"
+#include "util/yaml_output.h"
 
 #ifndef ECRHELM_VERSION
 #define ECRHELM_VERSION "0.0.0"

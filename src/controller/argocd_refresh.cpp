@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "argocd/applications.h"
 #include "kube/objects.h"
 
 namespace ecrhelm::controller {
@@ -37,54 +38,6 @@ const char* to_string(RefreshMode m) {
       return "all";
   }
   return "errored";
-}
-
-std::vector<std::string> application_repo_urls(const json& app) {
-  std::vector<std::string> urls;
-  auto add = [&urls](const json& source) {
-    if (!source.is_object()) return;
-    auto it = source.find("repoURL");
-    if (it == source.end() || !it->is_string()) return;
-    std::string u = it->get<std::string>();
-    if (!u.empty() && std::find(urls.begin(), urls.end(), u) == urls.end()) urls.push_back(u);
-  };
-  auto spec = app.find("spec");
-  if (spec == app.end() || !spec->is_object()) return urls;
-  if (auto s = spec->find("source"); s != spec->end()) add(*s);
-  if (auto s = spec->find("sources"); s != spec->end() && s->is_array()) {
-    for (const auto& src : *s) add(src);
-  }
-  return urls;
-}
-
-bool url_uses_secret(const std::vector<ArgoRepoSecret>& resolved, size_t rotated,
-                     std::string_view url) {
-  if (rotated >= resolved.size()) return false;
-  const ArgoRepoSecret& s = resolved[rotated];
-  if (s.secret_type == kArgoSecretTypeRepository) {
-    // A project-scoped repository serves that project's Applications; the
-    // project is not checked here (a refresh of another project's app that
-    // has the same URL is harmless).
-    return normalize_repo_url(s.url) == normalize_repo_url(url);
-  }
-  UrlResolution r = resolve_url(resolved, url);
-  return r.source == CredentialSource::kRepoCreds && r.repo_creds == rotated;
-}
-
-bool application_errored(const json& app) {
-  auto status = app.find("status");
-  if (status == app.end() || !status->is_object()) return false;
-  auto conds = status->find("conditions");
-  if (conds == status->end() || !conds->is_array()) return false;
-  for (const auto& c : *conds) {
-    if (!c.is_object()) continue;
-    if (c.value("type", "") == "ComparisonError") return true;
-    auto m = c.find("message");
-    if (m != c.end() && m->is_string() &&
-        m->get<std::string>().find("Manifest generation error (cached)") != std::string::npos)
-      return true;
-  }
-  return false;
 }
 
 ArgoRefresher::ArgoRefresher(kube::KubeClient& kube, ArgoRefreshOptions opts, const Clock& clock)
@@ -178,16 +131,16 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
   // Applications first, keeping only those a refresh could be for: when none
   // is (the common case: every Application healthy, or none in the
   // namespace), the repository Secrets are not read at all. Both lists are
-  // streamed: a Secret is kept only as what read_repo_secret takes from it.
+  // streamed: a Secret is kept only as what argocd::read_repo_secret takes from it.
   std::vector<std::string> app_namespaces = opts_.app_namespaces;
   if (app_namespaces.empty()) app_namespaces.push_back(ns);
   std::vector<std::pair<std::string, std::vector<json>>> candidates;  // app namespace, apps
   for (const auto& app_ns : app_namespaces) {
     std::vector<json> apps;
     try {
-      kube_.list_each(kArgoApplications, app_ns, {}, kube::kListPageSize, [&](json&& app) {
-        if (opts_.mode == RefreshMode::kErrored && !application_errored(app)) return;
-        if (kube::meta_map(app, "annotations").count(kArgoRefreshAnnotation))
+      kube_.list_each(argocd::kArgoApplications, app_ns, {}, kube::kListPageSize, [&](json&& app) {
+        if (opts_.mode == RefreshMode::kErrored && !argocd::application_errored(app)) return;
+        if (kube::meta_map(app, "annotations").count(argocd::kArgoRefreshAnnotation))
           return;  // a refresh is already pending
         apps.push_back(std::move(app));
       });
@@ -199,14 +152,14 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
   }
   if (candidates.empty()) return;
 
-  std::vector<ArgoRepoSecret> resolved;
+  std::vector<argocd::ArgoRepoSecret> resolved;
   try {
     kube::ListOptions lo;
-    lo.label_selector = kArgoRepoSecretSelector;
-    std::vector<ArgoRepoSecret> read;
+    lo.label_selector = argocd::kArgoRepoSecretSelector;
+    std::vector<argocd::ArgoRepoSecret> read;
     kube_.list_each(kube::resources::kSecrets, ns, lo, kube::kListPageSize,
-                    [&](json&& secret) { read.push_back(read_repo_secret(secret)); });
-    resolved = resolve_repo_secrets(std::move(read));
+                    [&](json&& secret) { read.push_back(argocd::read_repo_secret(secret)); });
+    resolved = argocd::resolve_repo_secrets(std::move(read));
   } catch (const std::exception& e) {
     note_failure(ns, e);
     return;
@@ -220,9 +173,9 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
   for (const auto& [app_ns, apps] : candidates) {
     for (const auto& app : apps) {
       std::optional<size_t> uses;
-      for (const auto& u : application_repo_urls(app)) {
+      for (const auto& u : argocd::application_repo_urls(app)) {
         for (size_t r : rotated) {
-          if (!uses && url_uses_secret(resolved, r, u)) uses = r;
+          if (!uses && argocd::url_uses_secret(resolved, r, u)) uses = r;
         }
       }
       if (!uses) continue;
@@ -238,8 +191,8 @@ void ArgoRefresher::refresh_for(const std::string& ns, const std::set<std::strin
         }
       }
       try {
-        json body = {{"metadata", {{"annotations", {{kArgoRefreshAnnotation, "hard"}}}}}};
-        kube_.patch(kArgoApplications, app_ns, name, kube::PatchType::kMerge, body,
+        json body = {{"metadata", {{"annotations", {{argocd::kArgoRefreshAnnotation, "hard"}}}}}};
+        kube_.patch(argocd::kArgoApplications, app_ns, name, kube::PatchType::kMerge, body,
                     {kRefreshManager, false});
       } catch (const std::exception& e) {
         note_failure(app_ns + "/" + name, e);

@@ -28,16 +28,11 @@
 #include <utility>
 #include <vector>
 
-#include "controller/argocd_repos.h"
 #include "kube/client.h"
 #include "kube/resource.h"
 #include "util/time.h"
 
 namespace ecrhelm::controller {
-
-inline const kube::ResourceType kArgoApplications{"argoproj.io", "v1alpha1", "applications",
-                                                  "Application", true};
-inline constexpr const char* kArgoRefreshAnnotation = "argocd.argoproj.io/refresh";
 
 enum class RefreshMode {
   kNone,     // never annotate
@@ -47,22 +42,6 @@ enum class RefreshMode {
 // "none", "errored", "all"; nullopt for anything else.
 std::optional<RefreshMode> parse_refresh_mode(std::string_view s);
 const char* to_string(RefreshMode m);
-
-// Every repoURL an Application's sources name: spec.source, spec.sources[]
-// (multi-source), in order, without duplicates.
-std::vector<std::string> application_repo_urls(const nlohmann::json& app);
-
-// Whether a source URL takes its credentials from resolved[rotated], by Argo
-// CD's rules: a repository secret with the same normalized URL, or the
-// repo-creds that is the longest prefix when the repository secret (if any)
-// has no credentials of its own.
-bool url_uses_secret(const std::vector<ArgoRepoSecret>& resolved, size_t rotated,
-                     std::string_view url);
-
-// The Application shows a failed manifest generation: a status condition of
-// type ComparisonError, or any condition whose message says the error was
-// cached by the repo server.
-bool application_errored(const nlohmann::json& app);
 
 struct ArgoRefreshOptions {
   RefreshMode mode = RefreshMode::kErrored;

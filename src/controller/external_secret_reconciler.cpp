@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "controller/argocd_repos.h"
+#include "argocd/repo_secrets.h"
 #include "gotemplate/template.h"
 #include "kube/objects.h"
 #include "util/crypto.h"
@@ -94,7 +94,7 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   std::map<std::string, std::string> labels = d.labels;
   std::map<std::string, std::string> annotations = d.annotations;
   if (d.token_expires != TimePoint::max())
-    annotations[kTokenExpiresAnnotation] = format_iso8601(d.token_expires);
+    annotations[argocd::kTokenExpiresAnnotation] = format_iso8601(d.token_expires);
   if (owner) labels[kOwnerLabel] = hex_encode(sha256(ns + "/" + es_name)).substr(0, 56);
   json meta = {{"name", spec.target_name}, {"namespace", ns}};
   if (!labels.empty()) meta["labels"] = labels;
@@ -222,7 +222,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     // refreshInterval cannot outlive the token (ESO issue 6690).
     if (!existing) return std::nullopt;
     auto ann = kube::meta_map(*existing, "annotations");
-    auto it = ann.find(kTokenExpiresAnnotation);
+    auto it = ann.find(argocd::kTokenExpiresAnnotation);
     if (it == ann.end()) return std::nullopt;
     return parse_iso8601(it->second);
   }();

@@ -3,8 +3,8 @@
 #include <fnmatch.h>
 #include <spdlog/spdlog.h>
 
+#include "argocd/repo_secrets.h"
 #include "aws/ecr_login.h"
-#include "controller/argocd_repos.h"
 #include "controller/external_secret_reconciler.h"
 #include "kube/objects.h"
 #include "util/error.h"
@@ -74,16 +74,17 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
 
     bool same = data.count("username") && data.at("username") == g.data.at("username") &&
                 data.count("password") && data.at("password") == g.data.at("password") &&
-                annotations[kTokenExpiresAnnotation] == format_iso8601(g.expires);
+                annotations[argocd::kTokenExpiresAnnotation] == format_iso8601(g.expires);
     if (!same) {
-      json body = {{"apiVersion", "v1"},
-                   {"kind", "Secret"},
-                   {"metadata",
-                    {{"name", name},
-                     {"namespace", ns},
-                     {"annotations", {{kTokenExpiresAnnotation, format_iso8601(g.expires)}}}}},
-                   {"data", kube::encode_secret_data({{"username", g.data.at("username")},
-                                                      {"password", g.data.at("password")}})}};
+      json body = {
+          {"apiVersion", "v1"},
+          {"kind", "Secret"},
+          {"metadata",
+           {{"name", name},
+            {"namespace", ns},
+            {"annotations", {{argocd::kTokenExpiresAnnotation, format_iso8601(g.expires)}}}}},
+          {"data", kube::encode_secret_data({{"username", g.data.at("username")},
+                                             {"password", g.data.at("password")}})}};
       kube_.patch(kube::resources::kSecrets, ns, name, kube::PatchType::kApply, body,
                   {kFieldManager, true});
       kube::record_event(kube_, secret, {"Normal", "Updated", "Updated ECR credentials"}, clock_);

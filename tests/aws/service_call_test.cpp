@@ -229,8 +229,6 @@ TEST(StsParsers, CallerIdentityAndAssumedCredentials) {
   EXPECT_THROW(aws::parse_assumed_credentials("<x/>", "AssumeRoleResult"), Error);
   EXPECT_THROW(aws::parse_assumed_credentials("not xml", "AssumeRoleResult"), Error);
   EXPECT_THROW(aws::parse_caller_identity("<GetCallerIdentityResponse/>"), Error);
-  EXPECT_EQ(aws::account_from_arn("arn:aws-cn:iam::111122223333:role/x"), "111122223333");
-  EXPECT_EQ(aws::account_from_arn("nope"), "");
 }
 
 TEST(StsClient, SendsTheQueryProtocolForm) {

@@ -15,7 +15,7 @@
 #include <regex>
 #include <thread>
 
-#include "controller/argocd_refresh.h"
+#include "argocd/applications.h"
 #include "controller/eso_types.h"
 #include "kube/objects.h"
 #include "support/crds.h"
@@ -117,7 +117,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
   // Argo CD's side: an Application stuck on the repo server's cached error
   // (the stale password), a healthy one, and an errored one of another repository.
   install_argocd_crds();
-  const auto& apps = controller::kArgoApplications;
+  const auto& apps = argocd::kArgoApplications;
   kube->create(apps, ns.name(),
                make_application(ns.name(), "stuck", {url}, false, "ComparisonError"));
   kube->create(apps, ns.name(), make_application(ns.name(), "healthy", {url}));
@@ -126,7 +126,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
       make_application(ns.name(), "unrelated", {url + "-other"}, false, "ComparisonError"));
   auto refresh_of = [&](const std::string& app) {
     return kube::meta_map(kube->get(apps, ns.name(), app),
-                          "annotations")[controller::kArgoRefreshAnnotation];
+                          "annotations")[argocd::kArgoRefreshAnnotation];
   };
 
   TempDir home;

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "argocd/applications.h"
 #include "cli/doctor_helpers.h"
-#include "controller/argocd_refresh.h"
 #include "controller/eso_types.h"
 #include "kube/client.h"
 #include "support/crds.h"
@@ -597,7 +597,7 @@ TEST_F(DoctorArgo, ApplicationsStuckOnACachedErrorAreNamedWithTheFix) {
   EXPECT_EQ(no_apps.message("argocd.applications"),
             "no Application in " + ns() + " uses the credentials of " + name);
 
-  const auto& apps = controller::kArgoApplications;
+  const auto& apps = argocd::kArgoApplications;
   kube_->create(apps, ns(), make_application(ns(), "healthy", {url()}));
   kube_->create(apps, ns(), make_application(ns(), "multi", {url() + "-other", url()}, true));
   kube_->create(apps, ns(),

@@ -1,7 +1,6 @@
-// The hard refresh of Argo CD Applications after a rotation: which sources
-// use a repository secret (Argo CD's URL normalization and repo-creds
-// longest-prefix rule, single and multi-source), what counts as errored, and,
-// on the real kube-apiserver with Argo CD's own Application CRD (v3.5.1),
+// The hard refresh of Argo CD Applications after a rotation (which sources
+// use a secret and what counts as errored are tests/argocd/applications_test):
+// the refresh modes and, on the real kube-apiserver with Argo CD's own Application CRD (v3.5.1),
 // that errored Applications using the rotated repository are annotated once,
 // while healthy ones, ones using another repository and ones elsewhere are
 // not, and that a flood of rotations is not a flood of refreshes.
@@ -9,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "argocd/applications.h"
 #include "kube/objects.h"
 #include "support/crds.h"
 #include "support/kube.h"
@@ -23,7 +23,6 @@ using test::ScopedNamespace;
 
 constexpr const char* kCharts = "123456789012.dkr.ecr.us-east-1.amazonaws.com/charts";
 constexpr const char* kOther = "123456789012.dkr.ecr.us-east-1.amazonaws.com/other";
-constexpr const char* kCredsPrefix = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
 
 json app(const std::string& ns, const std::string& name, const std::vector<std::string>& urls,
          bool multi, const std::string& condition = "") {
@@ -37,11 +36,7 @@ json repo_secret(const std::string& ns, const std::string& name, const std::stri
     data["username"] = "AWS";
     data["password"] = "pw";
   }
-  return make_secret(ns, name, data, {{kArgoSecretTypeLabel, kind}});
-}
-
-std::vector<ArgoRepoSecret> resolve(const std::vector<json>& secrets) {
-  return resolve_repo_secrets(secrets);
+  return make_secret(ns, name, data, {{argocd::kArgoSecretTypeLabel, kind}});
 }
 
 TEST(ArgoRefreshRules, ModesParseAndPrint) {
@@ -51,71 +46,18 @@ TEST(ArgoRefreshRules, ModesParseAndPrint) {
   EXPECT_FALSE(parse_refresh_mode(""));
 }
 
-TEST(ArgoRefreshRules, RepoUrlsOfSingleAndMultiSourceApplications) {
-  EXPECT_EQ(application_repo_urls(app("a", "x", {kCharts}, false)),
-            std::vector<std::string>{kCharts});
-  EXPECT_EQ(application_repo_urls(app("a", "x", {kOther, kCharts, kOther}, true)),
-            (std::vector<std::string>{kOther, kCharts}));
-  EXPECT_TRUE(application_repo_urls(json::object()).empty());
-  EXPECT_TRUE(application_repo_urls(json{{"spec", {{"source", "not an object"}}}}).empty());
-  EXPECT_TRUE(application_repo_urls(json{{"spec", {{"sources", {{{"repoURL", 7}}}}}}}).empty());
-}
-
-TEST(ArgoRefreshRules, ARepositorySecretIsUsedByItsNormalizedUrlOnly) {
-  auto resolved = resolve({repo_secret("a", "charts", kCharts), repo_secret("a", "other", kOther)});
-  EXPECT_TRUE(url_uses_secret(resolved, 0, kCharts));
-  // Argo CD's normalization: case and a trailing ".git" do not matter.
-  EXPECT_TRUE(url_uses_secret(resolved, 0,
-                              std::string(" ") + "123456789012.DKR.ecr.us-east-1."
-                                                 "amazonaws.com/charts.git"));
-  EXPECT_FALSE(url_uses_secret(resolved, 0, kOther));
-  EXPECT_FALSE(url_uses_secret(resolved, 0, std::string(kCharts) + "/demo"));
-  EXPECT_TRUE(url_uses_secret(resolved, 1, kOther));
-  EXPECT_FALSE(url_uses_secret(resolved, 7, kCharts));
-}
-
-TEST(ArgoRefreshRules, RepoCredsServeUrlsUnderTheirPrefixUnlessARepositoryHasItsOwn) {
-  const std::string under = std::string(kCredsPrefix) + "/team-a";
-  const std::string own = std::string(kCredsPrefix) + "/team-b";
-  auto resolved = resolve(
-      {repo_secret("a", "creds", kCredsPrefix, "repo-creds"),
-       repo_secret("a", "longer", under, "repo-creds"),
-       repo_secret("a", "team-b", own, "repository", true),
-       repo_secret("a", "team-c", std::string(kCredsPrefix) + "/team-c", "repository", false)});
-  // The longest prefix wins: team-a's charts take "longer", not "creds".
-  EXPECT_TRUE(url_uses_secret(resolved, 1, under + "/x"));
-  EXPECT_FALSE(url_uses_secret(resolved, 0, under + "/x"));
-  EXPECT_TRUE(url_uses_secret(resolved, 0, std::string(kCredsPrefix) + "/team-z"));
-  // A repository secret with credentials of its own does not take repo-creds.
-  EXPECT_FALSE(url_uses_secret(resolved, 0, own));
-  // One without credentials does.
-  EXPECT_TRUE(url_uses_secret(resolved, 0, std::string(kCredsPrefix) + "/team-c"));
-  EXPECT_FALSE(url_uses_secret(resolved, 0, kCharts));
-}
-
-TEST(ArgoRefreshRules, ErroredMeansAComparisonErrorOrACachedGenerationError) {
-  EXPECT_TRUE(application_errored(app("a", "x", {kCharts}, false, "ComparisonError")));
-  // The repo server's cached error, whatever the condition type.
-  EXPECT_TRUE(application_errored(app("a", "x", {kCharts}, false, "InvalidSpecError")));
-  json warning = app("a", "x", {kCharts}, false);
-  warning["status"]["conditions"] = {{{"type", "SyncError"}, {"message", "hook failed"}}};
-  EXPECT_FALSE(application_errored(warning));
-  EXPECT_FALSE(application_errored(app("a", "x", {kCharts}, false)));
-  EXPECT_FALSE(application_errored(json{{"status", {{"conditions", "bad"}}}}));
-}
-
 class ArgoRefreshOnTestbed : public ::testing::Test {
  protected:
   void SetUp() override { test::install_argocd_crds(); }
 
   bool annotated(const std::string& ns, const std::string& name) {
-    auto a = kube_->get(kArgoApplications, ns, name);
-    return kube::meta_map(a, "annotations")[kArgoRefreshAnnotation] == "hard";
+    auto a = kube_->get(argocd::kArgoApplications, ns, name);
+    return kube::meta_map(a, "annotations")[argocd::kArgoRefreshAnnotation] == "hard";
   }
   // What Argo CD's application controller does after it has refreshed.
   void argo_refreshed(const std::string& ns, const std::string& name) {
-    kube_->patch(kArgoApplications, ns, name, kube::PatchType::kMerge,
-                 {{"metadata", {{"annotations", {{kArgoRefreshAnnotation, nullptr}}}}}});
+    kube_->patch(argocd::kArgoApplications, ns, name, kube::PatchType::kMerge,
+                 {{"metadata", {{"annotations", {{argocd::kArgoRefreshAnnotation, nullptr}}}}}});
   }
 
   std::unique_ptr<kube::KubeClient> kube_ = admin_client();
@@ -140,9 +82,9 @@ TEST_F(ArgoRefreshOnTestbed, ErroredApplicationsUsingTheRotatedRepositoryAreHard
       {"errored-other-repo", app(n, "errored-other-repo", {kOther}, false, "ComparisonError"),
        false},
   };
-  for (const auto& c : cases) kube_->create(kArgoApplications, n, c.body);
+  for (const auto& c : cases) kube_->create(argocd::kArgoApplications, n, c.body);
   // An errored app of the same repository in a namespace the refresher does not watch.
-  kube_->create(kArgoApplications, apps.name(),
+  kube_->create(argocd::kArgoApplications, apps.name(),
                 app(apps.name(), "elsewhere", {kCharts}, false, "ComparisonError"));
 
   ArgoRefresher refresher(*kube_, {});
@@ -163,7 +105,8 @@ TEST_F(ArgoRefreshOnTestbed, AFloodOfRotationsIsOneRefreshPerApplication) {
   ScopedNamespace ns("argo-flood");
   const std::string n = ns.name();
   kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
-  kube_->create(kArgoApplications, n, app(n, "errored", {kCharts}, false, "ComparisonError"));
+  kube_->create(argocd::kArgoApplications, n,
+                app(n, "errored", {kCharts}, false, "ComparisonError"));
 
   ArgoRefresher refresher(*kube_, {});
   for (int i = 0; i < 50; ++i) refresher.rotated(n, "charts");
@@ -189,8 +132,9 @@ TEST_F(ArgoRefreshOnTestbed, ModesAllAndNoneAndApplicationsInOtherNamespaces) {
   ScopedNamespace apps("argo-modes-apps");
   const std::string n = ns.name();
   kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
-  kube_->create(kArgoApplications, apps.name(), app(apps.name(), "healthy", {kCharts}, false));
-  kube_->create(kArgoApplications, apps.name(),
+  kube_->create(argocd::kArgoApplications, apps.name(),
+                app(apps.name(), "healthy", {kCharts}, false));
+  kube_->create(argocd::kArgoApplications, apps.name(),
                 app(apps.name(), "errored", {kCharts}, false, "ComparisonError"));
 
   ArgoRefreshOptions none;
@@ -216,8 +160,8 @@ TEST_F(ArgoRefreshOnTestbed, TheBackgroundThreadGathersRotationsIntoOnePass) {
   const std::string n = ns.name();
   kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
   kube_->create(kube::resources::kSecrets, n, repo_secret(n, "other", kOther));
-  kube_->create(kArgoApplications, n, app(n, "a", {kCharts}, false, "ComparisonError"));
-  kube_->create(kArgoApplications, n, app(n, "b", {kOther}, false, "ComparisonError"));
+  kube_->create(argocd::kArgoApplications, n, app(n, "a", {kCharts}, false, "ComparisonError"));
+  kube_->create(argocd::kArgoApplications, n, app(n, "b", {kOther}, false, "ComparisonError"));
 
   ArgoRefreshOptions o;
   o.settle = std::chrono::milliseconds(300);

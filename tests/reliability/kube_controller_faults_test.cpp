@@ -19,7 +19,7 @@
 #include <set>
 #include <thread>
 
-#include "controller/argocd_repos.h"
+#include "argocd/repo_secrets.h"
 #include "controller/eso_types.h"
 #include "kube/client.h"
 #include "kube/objects.h"
@@ -78,7 +78,7 @@ bool es_ready(const json& es) {
 // The token expiry the controller wrote on a target, or nullopt.
 std::optional<TimePoint> token_expiry(const json& secret) {
   auto ann = kube::meta_map(secret, "annotations");
-  auto it = ann.find(controller::kTokenExpiresAnnotation);
+  auto it = ann.find(argocd::kTokenExpiresAnnotation);
   if (it == ann.end()) return std::nullopt;
   return parse_iso8601(it->second);
 }
@@ -369,7 +369,7 @@ TEST_P(Scenario7, TokenIsRefreshedWithoutAHotLoop) {
   while (Clock::now() < window_end) {
     json s = kube_->get(kube::resources::kSecrets, ns(), "repo-0");
     auto ann = kube::meta_map(s, "annotations");
-    expiries.insert(ann[controller::kTokenExpiresAnnotation]);
+    expiries.insert(ann[argocd::kTokenExpiresAnnotation]);
     EXPECT_EQ(data_of(s, "password"), kMotoPassword);
     std::this_thread::sleep_for(500ms);
   }

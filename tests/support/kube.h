@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kube/client.h"
+#include "support/objects.h"
 
 namespace ecrhelm::test {
 
@@ -53,18 +54,5 @@ void compact_etcd();
 // A ConfigMap body.
 nlohmann::json make_configmap(const std::string& ns, const std::string& name,
                               const std::map<std::string, std::string>& data);
-
-// An Opaque secret body with string data.
-nlohmann::json make_secret(const std::string& ns, const std::string& name,
-                           const std::map<std::string, std::string>& data,
-                           const std::map<std::string, std::string>& labels = {});
-
-// An Argo CD Application (argoproj.io/v1alpha1) of Helm chart "demo" 1.2.3
-// from these repository URLs: spec.source for one, spec.sources when
-// `multi`; with a status condition of type `condition` (whose message is the
-// repo server's cached generation error) unless it is empty.
-nlohmann::json make_application(const std::string& ns, const std::string& name,
-                                const std::vector<std::string>& repo_urls, bool multi = false,
-                                const std::string& condition = "");
 
 }  // namespace ecrhelm::test

@@ -1,13 +1,14 @@
 // Argo CD's repository-credential rules on secrets' JSON: what a secret
 // says, the longest-prefix repo-creds match on normalized URLs (first of equal
 // length wins), creds used only by repositories without their own, who last
-// wrote the password, and that no output ever holds a credential value.
+// wrote the password (the output shapes of `ecrhelm repos`, and that they
+// never hold a credential value, are tests/cli/repos_output_test).
 #include <gtest/gtest.h>
 
-#include "controller/argocd_repos.h"
+#include "argocd/repo_secrets.h"
 #include "util/encoding.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::argocd {
 namespace {
 
 using nlohmann::json;
@@ -191,28 +192,6 @@ TEST(ResolveRepoSecrets, CredsAreUsedOnlyWithoutOwnCredentials) {
   EXPECT_TRUE(out[1].effective_username_set);
   EXPECT_EQ(out[2].credential_source, CredentialSource::kNone);
   EXPECT_FALSE(out[2].effective_password_set);
-
-  json doc = repo_secrets_to_json(out, "argocd");
-  EXPECT_EQ(doc["namespace"], "argocd");
-  ASSERT_EQ(doc["items"].size(), 4u);
-  EXPECT_EQ(doc["items"][1]["credentials"]["source"], "repo-creds");
-  EXPECT_EQ(doc["items"][1]["credentials"]["secret"], "creds");
-  EXPECT_EQ(doc["items"][1]["credentials"]["passwordSet"], true);
-  EXPECT_EQ(doc["items"][1]["passwordSet"], false);
-  EXPECT_EQ(doc["items"][0]["ecr"]["region"], "us-west-2");
-  EXPECT_TRUE(doc["items"][2]["ecr"].is_null());
-  EXPECT_EQ(doc["items"][3]["usedBy"], json::array({"without"}));
-  EXPECT_FALSE(doc["items"][3].contains("credentials"));
-
-  for (bool wide : {false, true}) {
-    std::string table = repo_secrets_table(out, wide);
-    EXPECT_NE(table.find("repo-creds creds"), std::string::npos) << table;
-    EXPECT_EQ(table.find(kPassword), std::string::npos);
-    EXPECT_EQ(table.find(base64_encode(kPassword)), std::string::npos);
-    EXPECT_EQ(table.find("ECR-ACCOUNT") != std::string::npos, wide);
-  }
-  EXPECT_EQ(doc.dump().find(kPassword), std::string::npos);
-  EXPECT_EQ(doc.dump().find(base64_encode(kPassword)), std::string::npos);
 }
 
 TEST(ResolveUrl, FindsTheSecretArgoCdWouldUse) {
@@ -241,4 +220,4 @@ TEST(ResolveUrl, FindsTheSecretArgoCdWouldUse) {
 }
 
 }  // namespace
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::argocd

@@ -1,10 +1,10 @@
-#include "cli/doctor_report.h"
+#include "doctor/report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-namespace ecrhelm::cli {
+namespace ecrhelm::doctor {
 namespace {
 
 // Messages come from errors and objects: keep every result on one line.
@@ -35,30 +35,30 @@ namespace {
 const char* label(CheckStatus s) { return s == CheckStatus::kFail ? "FAIL" : to_string(s); }
 }  // namespace
 
-void DoctorReport::ok(std::string check, std::string message) {
+void Report::ok(std::string check, std::string message) {
   results_.push_back({std::move(check), CheckStatus::kOk, one_line(std::move(message)), ""});
 }
 
-void DoctorReport::warn(std::string check, std::string message, std::string fix) {
+void Report::warn(std::string check, std::string message, std::string fix) {
   results_.push_back(
       {std::move(check), CheckStatus::kWarn, one_line(std::move(message)), one_line(fix)});
 }
 
-void DoctorReport::fail(std::string check, std::string message, std::string fix) {
+void Report::fail(std::string check, std::string message, std::string fix) {
   results_.push_back(
       {std::move(check), CheckStatus::kFail, one_line(std::move(message)), one_line(fix)});
 }
 
-void DoctorReport::skip(std::string check, std::string reason) {
+void Report::skip(std::string check, std::string reason) {
   results_.push_back({std::move(check), CheckStatus::kSkip, one_line(std::move(reason)), ""});
 }
 
-bool DoctorReport::failed() const {
+bool Report::failed() const {
   return std::any_of(results_.begin(), results_.end(),
                      [](const CheckResult& r) { return r.status == CheckStatus::kFail; });
 }
 
-std::string DoctorReport::text() const {
+std::string Report::text() const {
   size_t width = 0;
   for (const auto& r : results_) width = std::max(width, r.check.size());
   std::string out;
@@ -73,7 +73,7 @@ std::string DoctorReport::text() const {
   return out;
 }
 
-nlohmann::ordered_json DoctorReport::json() const {
+nlohmann::ordered_json Report::json() const {
   nlohmann::ordered_json arr = nlohmann::ordered_json::array();
   for (const auto& r : results_) {
     arr.push_back(
@@ -85,4 +85,4 @@ nlohmann::ordered_json DoctorReport::json() const {
   return arr;
 }
 
-}  // namespace ecrhelm::cli
+}  // namespace ecrhelm::doctor

@@ -1,3 +1,6 @@
+// src/argocd/: Argo CD's own rules, as Argo CD applies them, for `repos`,
+// `doctor` and the controller alike; no kube client and no printing here.
+//
 // Argo CD's repository credentials as Argo CD itself reads them: secrets
 // labelled argocd.argoproj.io/secret-type=repository or repo-creds, and the
 // rule that a repository secret with no credentials of its own takes them
@@ -16,7 +19,7 @@
 
 #include "aws/ecr_host.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::argocd {
 
 inline constexpr const char* kArgoSecretTypeLabel = "argocd.argoproj.io/secret-type";
 // When the ECR token in a secret's password expires (RFC 3339), written by the
@@ -101,9 +104,4 @@ struct UrlResolution {
 };
 UrlResolution resolve_url(const std::vector<ArgoRepoSecret>& resolved, std::string_view url);
 
-// Output shapes of `ecrhelm repos`: a JSON document and a kubectl-style table.
-nlohmann::json repo_secrets_to_json(const std::vector<ArgoRepoSecret>& secrets,
-                                    const std::string& ns);
-std::string repo_secrets_table(const std::vector<ArgoRepoSecret>& secrets, bool wide);
-
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::argocd

@@ -1,10 +1,10 @@
-#include "cli/yaml_output.h"
+#include "util/yaml_output.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <regex>
 
-namespace ecrhelm::cli {
+namespace ecrhelm {
 namespace {
 
 // Plain scalars that YAML 1.1 or 1.2 readers would not read back as a string.
@@ -73,4 +73,4 @@ std::string render(const Json& doc) {
 std::string to_yaml(const nlohmann::json& doc) { return render(doc); }
 std::string to_yaml(const nlohmann::ordered_json& doc) { return render(doc); }
 
-}  // namespace ecrhelm::cli
+}  // namespace ecrhelm

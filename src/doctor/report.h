@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ecrhelm::cli {
+namespace ecrhelm::doctor {
 
 enum class CheckStatus { kOk, kWarn, kFail, kSkip };
 // "ok", "warn", "fail", "skip" (JSON); text output shows "FAIL" in capitals.
@@ -21,7 +21,7 @@ struct CheckResult {
   std::string fix;      // what to do; empty unless warn or fail
 };
 
-class DoctorReport {
+class Report {
  public:
   void ok(std::string check, std::string message);
   void warn(std::string check, std::string message, std::string fix = "");
@@ -41,6 +41,6 @@ class DoctorReport {
 };
 
 // Exit code of `doctor` when a check failed (warnings and skips do not fail).
-inline constexpr int kDoctorFailedExitCode = 1;
+inline constexpr int kFailedExitCode = 1;
 
-}  // namespace ecrhelm::cli
+}  // namespace ecrhelm::doctor

@@ -7,9 +7,9 @@
 
 #include <string>
 
-namespace ecrhelm::cli {
+namespace ecrhelm {
 
 std::string to_yaml(const nlohmann::json& doc);
 std::string to_yaml(const nlohmann::ordered_json& doc);
 
-}  // namespace ecrhelm::cli
+}  // namespace ecrhelm
