@@ -5,6 +5,7 @@
 #include "controller/argocd_repos.h"
 #include "gotemplate/template.h"
 #include "kube/objects.h"
+#include "runtime/reconciler.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 #include "util/error.h"
@@ -205,8 +206,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
     set_status(es, "False", "SecretSyncedError", why, false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = false;  // a spec error waits for the spec to change
-    return result;
+    throw runtime::TerminalError(why);  // waits for the spec to change
   }
   const ExternalSecretSpec& spec = *es.spec;
 
@@ -260,8 +260,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
         spec.target_name);
     set_status(es, "False", "SecretMissing", msg, false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = true;  // look again with backoff: someone may create it
-    return result;
+    throw Error(ErrorKind::kNotFound, msg);  // look again with backoff: someone may create it
   }
 
   Desired desired;
@@ -269,20 +268,17 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     desired = desired_state(es, spec);
   } catch (const PolicyRefused& e) {
     // Terminal until the ExternalSecret, its generator or the flags change.
-    spdlog::warn("controller: externalsecret {}/{}: {}", ns, name, e.what());
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    return result;
+    throw runtime::TerminalError(e.what());
   } catch (const std::exception& e) {
-    spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgGetData, e.what());
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = true;
-    return result;
+    throw std::runtime_error(std::string(kMsgGetData) + ": " + e.what());
   }
 
   std::string binding;
@@ -294,12 +290,10 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     } catch (const std::exception& e) {
       // The API server may quote a rendered value it refuses (a label, say).
       std::string why = redact(one_line(e.what()), secrets_of(desired.data, desired.generated));
-      spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, why);
       kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
       set_status(es, "False", "SecretSyncedError", kMsgUpdate, false, "");
       if (observer_.on_sync) observer_.on_sync(ns, name, true);
-      result.error = true;
-      return result;
+      throw std::runtime_error(std::string(kMsgUpdate) + ": " + why);
     }
   }
   set_status(es, "True", "SecretSynced", kMsgSynced, true, binding);

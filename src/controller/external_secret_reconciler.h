@@ -25,9 +25,9 @@ namespace ecrhelm::controller {
 inline constexpr std::chrono::seconds kMinRequeue{60};
 inline constexpr double kRequeueJitter = 0.1;  // up to 10% earlier
 
+// A sync that did its work (a failed one throws: see reconcile()).
 struct ReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after;  // nullopt: only on change
-  bool error = false;                                      // the caller backs off
   bool wrote_secret = false;
   std::string target_secret;  // the Secret written, when wrote_secret
 };
@@ -44,7 +44,10 @@ class ExternalSecretReconciler {
   ExternalSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
                            const Clock& clock = SystemClock::instance(),
                            SyncObserver observer = {});
-  // `es` is the current object, as the cache decoded it.
+  // `es` is the current object, as the cache decoded it. A failed sync has
+  // set the status and an Event already, then throws: runtime::TerminalError
+  // when only a change can help (a spec we cannot serve, a policy refusal),
+  // else an error to retry with backoff.
   ReconcileResult reconcile(const ExternalSecretObject& es);
 
  private:

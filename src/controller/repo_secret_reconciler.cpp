@@ -7,6 +7,7 @@
 #include "controller/argocd_repos.h"
 #include "controller/external_secret_reconciler.h"
 #include "kube/objects.h"
+#include "runtime/reconciler.h"
 #include "util/error.h"
 
 namespace ecrhelm::controller {
@@ -94,12 +95,11 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
     result.requeue_after = std::max<std::chrono::milliseconds>(left / 2, kMinRequeue);
   } catch (const PolicyRefused& e) {
     // Waits for the secret or the flags to change (and the periodic resync).
-    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
     kube::record_event(kube_, secret, {"Warning", "NotAllowed", e.what()}, clock_);
+    throw runtime::TerminalError(e.what());
   } catch (const std::exception& e) {
-    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
     kube::record_event(kube_, secret, {"Warning", "UpdateFailed", e.what()}, clock_);
-    result.error = true;
+    throw;
   }
   return result;
 }

@@ -34,9 +34,9 @@ struct RolePolicy {
   bool allowed(const std::string& role_arn) const;
 };
 
+// A sync that did its work (a failed one throws: see reconcile()).
 struct RepoReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after;
-  bool error = false;
   bool wrote_secret = false;
 };
 
@@ -44,6 +44,8 @@ class RepoSecretReconciler {
  public:
   RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator, const Env& env,
                        const Clock& clock = SystemClock::instance(), RolePolicy roles = {});
+  // A failed sync has recorded an Event, then throws: runtime::TerminalError
+  // for a role the policy refuses, else an error to retry with backoff.
   RepoReconcileResult reconcile(const nlohmann::json& secret);
 
  private:

@@ -2,7 +2,7 @@
 // events are worth a reconcile: pure functions, no API server.
 #include <gtest/gtest.h>
 
-#include "controller/controller.h"
+#include "controller/controllers.h"
 
 namespace ecrhelm::controller {
 namespace {
