@@ -23,7 +23,7 @@ OwnedSecret decode_owned_secret(const nlohmann::json& secret) {
   return o;
 }
 
-bool worth_reconciling(const ExternalSecretObject& now, const ExternalSecretObject* old) {
+bool worth_reconciling(const ExternalSecret& now, const ExternalSecret* old) {
   if (!old) return true;
   return now.synced_version != old->synced_version || now.deleting != old->deleting;
 }
@@ -94,10 +94,9 @@ Controllers::Controllers(kube::KubeClient& kube, ExternalSecretReconciler& es,
     if (es_controller_) {
       runtime::Controller* ctl = es_controller_;
       w.es = &manager_.add_informer(
-          std::make_unique<kube::Informer<ExternalSecretObject>>(kube, eso::kExternalSecrets, ns,
-                                                                 decode_external_secret),
-          [ctl](const std::string& type, const ExternalSecretObject& obj,
-                const ExternalSecretObject* old) {
+          std::make_unique<kube::Informer<ExternalSecret>>(kube, eso::kExternalSecrets, ns,
+                                                           decode_external_secret),
+          [ctl](const std::string& type, const ExternalSecret& obj, const ExternalSecret* old) {
             if (type == "DELETED") return;  // owned secrets go with it (garbage collection)
             if (!worth_reconciling(obj, old)) return;
             ctl->enqueue({obj.ref.ns, obj.ref.name});
@@ -113,12 +112,13 @@ Controllers::Controllers(kube::KubeClient& kube, ExternalSecretReconciler& es,
     }
     if (repo_controller_) {
       runtime::Controller* ctl = repo_controller_;
-      w.repos = &manager_.add_informer<nlohmann::json>(
-          std::make_unique<kube::JsonInformer>(kube, kube::resources::kSecrets, ns,
-                                               std::string(kManagedLabel) + "=true"),
-          [ctl](const std::string& type, const nlohmann::json& obj, const nlohmann::json*) {
+      w.repos = &manager_.add_informer(
+          std::make_unique<kube::Informer<kube::SecretObject>>(
+              kube, kube::resources::kSecrets, ns, kube::decode_secret,
+              std::string(kManagedLabel) + "=true"),
+          [ctl](const std::string& type, const kube::SecretObject& obj, const kube::SecretObject*) {
             if (type == "DELETED") return;
-            ctl->enqueue({kube::meta_string(obj, "namespace"), kube::meta_string(obj, "name")});
+            ctl->enqueue({obj.ref.ns, obj.ref.name});
           },
           [ctl](const runtime::Request& req) { ctl->enqueue(req); });
     }
@@ -137,14 +137,14 @@ ControllersStats Controllers::stats() const {
   return s;
 }
 
-kube::Informer<ExternalSecretObject>* Controllers::es_informer_for(const std::string& ns) const {
+kube::Informer<ExternalSecret>* Controllers::es_informer_for(const std::string& ns) const {
   for (const auto& w : watches_) {
     if (w.es && (w.ns.empty() || w.ns == ns)) return w.es;
   }
   return nullptr;
 }
 
-kube::Informer<nlohmann::json>* Controllers::repo_informer_for(const std::string& ns) const {
+kube::Informer<kube::SecretObject>* Controllers::repo_informer_for(const std::string& ns) const {
   for (const auto& w : watches_) {
     if (w.repos && (w.ns.empty() || w.ns == ns)) return w.repos;
   }

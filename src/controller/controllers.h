@@ -16,6 +16,7 @@
 #include "controller/external_secret_reconciler.h"
 #include "controller/repo_secret_reconciler.h"
 #include "kube/informer.h"
+#include "kube/objects.h"
 #include "runtime/manager.h"
 
 namespace ecrhelm::controller {
@@ -48,7 +49,7 @@ OwnedSecret decode_owned_secret(const nlohmann::json& secret);
 // unless it touched only the status (our own status writes come back as
 // such events). A change of generation, labels or annotations (ESO's
 // force-sync) or of deletion is worth one.
-bool worth_reconciling(const ExternalSecretObject& now, const ExternalSecretObject* old);
+bool worth_reconciling(const ExternalSecret& now, const ExternalSecret* old);
 
 // Summed over both controllers.
 struct ControllersStats {
@@ -75,8 +76,8 @@ class Controllers {
  private:
   class EsLookup;
   class RepoLookup;
-  kube::Informer<ExternalSecretObject>* es_informer_for(const std::string& ns) const;
-  kube::Informer<nlohmann::json>* repo_informer_for(const std::string& ns) const;
+  kube::Informer<ExternalSecret>* es_informer_for(const std::string& ns) const;
+  kube::Informer<kube::SecretObject>* repo_informer_for(const std::string& ns) const;
 
   ControllerOptions opts_;
   runtime::Manager manager_;
@@ -86,8 +87,8 @@ class Controllers {
   runtime::Controller* repo_controller_ = nullptr;
   struct Watch {
     std::string ns;
-    kube::Informer<ExternalSecretObject>* es = nullptr;
-    kube::Informer<nlohmann::json>* repos = nullptr;
+    kube::Informer<ExternalSecret>* es = nullptr;
+    kube::Informer<kube::SecretObject>* repos = nullptr;
   };
   std::vector<Watch> watches_;
 };

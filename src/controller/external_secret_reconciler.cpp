@@ -54,7 +54,7 @@ ExternalSecretReconciler::ExternalSecretReconciler(kube::KubeClient& kube, EcrGe
       rng_(std::random_device{}()) {}
 
 ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
-    const ExternalSecretObject& es, const ExternalSecretSpec& spec) {
+    const ExternalSecret& es, const ExternalSecretSpec& spec) {
   const std::string& ns = es.ref.ns;
   Desired d;
   d.token_expires = TimePoint::max();
@@ -86,9 +86,9 @@ ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
   return d;
 }
 
-bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
+bool ExternalSecretReconciler::write_secret(const ExternalSecret& es,
                                             const ExternalSecretSpec& spec, const Desired& d,
-                                            const std::optional<json>& existing) {
+                                            const std::optional<kube::SecretObject>& existing) {
   const std::string& ns = es.ref.ns;
   const std::string& es_name = es.ref.name;
   bool owner = spec.creation_policy == "Owner";
@@ -121,20 +121,23 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   }
   // Nothing to do when every desired key, label and annotation is already there.
   bool same = true;
-  auto current = kube::secret_data(*existing);
+  const auto& current = existing->data_or_throw();
   for (const auto& [k, v] : d.data) {
     auto it = current.find(k);
     if (it == current.end() || !(it->second == v)) same = false;
   }
-  auto cur_labels = kube::meta_map(*existing, "labels");
+  auto differs = [](const std::map<std::string, std::string>& have, const std::string& k,
+                    const std::string& v) {
+    auto it = have.find(k);
+    return it == have.end() ? !v.empty() : it->second != v;
+  };
   for (const auto& [k, v] : labels) {
-    if (cur_labels[k] != v) same = false;
+    if (differs(existing->labels, k, v)) same = false;
   }
-  auto cur_ann = kube::meta_map(*existing, "annotations");
   for (const auto& [k, v] : annotations) {
-    if (cur_ann[k] != v) same = false;
+    if (differs(existing->annotations, k, v)) same = false;
   }
-  if (!d.type.empty() && existing->value("type", "") != d.type) same = false;
+  if (!d.type.empty() && existing->type != d.type) same = false;
   if (same) return false;
   kube::PatchOptions po{eso_field_owner(es_name), true};
   kube_.patch(kube::resources::kSecrets, ns, spec.target_name, kube::PatchType::kApply, body, po);
@@ -142,7 +145,7 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   return true;
 }
 
-void ExternalSecretReconciler::set_status(const ExternalSecretObject& es, const std::string& status,
+void ExternalSecretReconciler::set_status(const ExternalSecret& es, const std::string& status,
                                           const std::string& reason, const std::string& message,
                                           bool refreshed, const std::string& binding) {
   const std::string& ns = es.ref.ns;
@@ -195,7 +198,7 @@ std::chrono::milliseconds ExternalSecretReconciler::next_refresh(
       static_cast<int64_t>(static_cast<double>(next.count()) * (1.0 - jitter(rng_))));
 }
 
-ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& es) {
+ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecret& es) {
   const std::string& ns = es.ref.ns;
   const std::string& name = es.ref.name;
   ReconcileResult result;
@@ -210,8 +213,10 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
   }
   const ExternalSecretSpec& spec = *es.spec;
 
-  std::optional<json> existing =
-      kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name);
+  // The target, decoded once.
+  std::optional<kube::SecretObject> existing;
+  if (auto got = kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name))
+    existing = kube::decode_secret(*got);
   const std::optional<TimePoint>& refresh_time = es.status.refresh_time;
   std::chrono::milliseconds since{0};
   if (refresh_time)
@@ -221,9 +226,8 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     // The token's expiry as last written on the target, so a too-long
     // refreshInterval cannot outlive the token (ESO issue 6690).
     if (!existing) return std::nullopt;
-    auto ann = kube::meta_map(*existing, "annotations");
-    auto it = ann.find(kTokenExpiresAnnotation);
-    if (it == ann.end()) return std::nullopt;
+    auto it = existing->annotations.find(kTokenExpiresAnnotation);
+    if (it == existing->annotations.end()) return std::nullopt;
     return parse_iso8601(it->second);
   }();
 
@@ -242,7 +246,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     // (`kubectl edit` dropping `password`) is written back at the next look,
     // not at the next refresh hours later.
     if (existing) {
-      auto current = kube::secret_data(*existing);
+      const auto& current = existing->data_or_throw();
       for (const auto& [key, text] : spec.template_data)
         if (!current.count(key)) due = true;
     }

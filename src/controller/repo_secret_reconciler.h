@@ -17,6 +17,7 @@
 
 #include "controller/ecr_generator.h"
 #include "kube/client.h"
+#include "kube/objects.h"
 #include "util/env.h"
 
 namespace ecrhelm::controller {
@@ -44,9 +45,10 @@ class RepoSecretReconciler {
  public:
   RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator, const Env& env,
                        const Clock& clock = SystemClock::instance(), RolePolicy roles = {});
-  // A failed sync has recorded an Event, then throws: runtime::TerminalError
-  // for a role the policy refuses, else an error to retry with backoff.
-  RepoReconcileResult reconcile(const nlohmann::json& secret);
+  // `secret` as the cache decoded it. A failed sync has recorded an Event,
+  // then throws: runtime::TerminalError for a role the policy refuses, else
+  // an error to retry with backoff.
+  RepoReconcileResult reconcile(const kube::SecretObject& secret);
 
  private:
   kube::KubeClient& kube_;

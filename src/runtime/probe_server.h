@@ -1,4 +1,4 @@
-// ProbeServer: the small HTTP side of `ecrhelm controller`, as
+// ProbeServer: the small HTTP side of a Manager (`ecrhelm controller`), as
 // controller-runtime's manager has it: Prometheus scrapes /metrics on
 // --metrics-bind-address, and the kubelet's probes hit /healthz and /readyz on
 // --health-probe-bind-address. Built on cpp-httplib with a tiny thread pool;
