@@ -94,7 +94,8 @@ class Manager {
   // Lease, with leader_elect) start(); blocks until SIGTERM/SIGINT,
   // request_stop(), or the Lease is lost; stops everything (before the Lease
   // is released) and returns 0. Throws Error for a bad bind address or
-  // unusable leader election settings, before anything has started.
+  // unusable leader election settings, before anything has started. The
+  // signals go to the run() started last (one Manager per process runs).
   int run();
   // Makes run() return (any thread; also from a signal handler).
   void request_stop();
