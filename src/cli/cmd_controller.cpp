@@ -1,34 +1,18 @@
 // `ecrhelm controller`: ESO's ECR token rotation (ExternalSecret +
 // ECRAuthorizationToken) and the annotation mode, in one process, with
-// controller-runtime's flags. Wiring only: the work is in src/controller.
-#include <spdlog/spdlog.h>
-
-#include <atomic>
-#include <csignal>
-#include <iostream>
-#include <thread>
+// controller-runtime's flags. Flag parsing only: the flags become
+// controller::AppOptions, and controller::run (src/controller/app.h) runs
+// the process on a runtime::Manager.
+#include <chrono>
+#include <set>
 
 #include "aws/chain.h"
 #include "cli/help.h"
 #include "cli/runtime.h"
-#include "controller/argocd_refresh.h"
-#include "controller/controller.h"
-#include "controller/ecr_generator.h"
-#include "controller/external_secret_reconciler.h"
-#include "controller/leader_election.h"
-#include "controller/metrics.h"
-#include "controller/probe_server.h"
-#include "controller/repo_secret_reconciler.h"
-#include "controller/token_cache.h"
+#include "controller/app.h"
 #include "kube/rest_config.h"
 
 namespace ecrhelm::cli {
-namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop = true; }
-
-}  // namespace
 
 Command add_controller(CLI::App& app, GlobalFlags& g) {
   struct Opts {
@@ -125,146 +109,34 @@ Command add_controller(CLI::App& app, GlobalFlags& g) {
         kube::RestConfig rc = kube::load_rest_config(co, rt.env());
         rc.qps = opts->qps;
         rc.burst = opts->burst;
-        kube::KubeClient kube(rc);
-        auto chain = std::make_unique<aws::CachingProvider>(
-            aws::make_default_chain(rt.providers(), {g.profile}), *rt.service().clock);
-        controller::TokenCache cache(*rt.service().clock);
-        controller::CredentialsPolicy policy;
+
+        controller::AppOptions ao;
+        auto& c = ao.controllers;
+        c.namespaces = opts->namespaces;
+        c.workers = opts->concurrent;
+        c.annotation_mode = !opts->no_annotation_mode;
+        c.external_secrets = !opts->no_external_secrets;
+        c.resync = std::chrono::seconds(opts->resync_seconds);
+        auto& m = c.manager;
+        m.metrics_bind_address = opts->metrics_bind_address;
+        m.health_probe_bind_address = opts->health_probe_bind_address;
+        m.leader_elect = opts->leader_elect;
+        m.leader_election_id = opts->leader_election_id;
+        m.leader_election_namespace = opts->leader_election_namespace;
+        if (m.leader_election_namespace.empty())
+          m.leader_election_namespace = rc.namespace_.empty() ? "default" : rc.namespace_;
         if (!opts->default_credentials_namespaces.empty())
-          policy.default_credentials_namespaces =
+          ao.credentials.default_credentials_namespaces =
               std::set<std::string>(opts->default_credentials_namespaces.begin(),
                                     opts->default_credentials_namespaces.end());
-        controller::EcrGenerator generator(kube, rt.providers(), *chain, cache, policy);
-        controller::RolePolicy roles{opts->allow_role_arn_annotations, opts->allowed_role_arns};
-        metrics::MetricsRegistry registry;
-        controller::ControllerMetrics metrics(registry);
-        controller::SyncObserver observer;
-        observer.on_sync = [&metrics](const std::string& ns, const std::string& name, bool error) {
-          metrics.sync_calls_total.inc({name, ns});
-          if (error) metrics.sync_calls_error.inc({name, ns});
-        };
-        // As ESO: the current status of the Ready condition is 1, the other 0.
-        observer.on_condition = [&metrics](const std::string& ns, const std::string& name,
-                                           const std::string& status) {
-          metrics.status_condition.set({name, ns, "Ready", status}, 1);
-          metrics.status_condition.set({name, ns, "Ready", status == "True" ? "False" : "True"}, 0);
-        };
-        controller::ExternalSecretReconciler es(kube, generator, *rt.service().clock,
-                                                std::move(observer));
-        controller::RepoSecretReconciler repos(kube, generator, rt.env(), *rt.service().clock,
-                                               roles);
-        controller::ControllerOptions copts;
-        copts.namespaces = opts->namespaces;
-        copts.workers = opts->concurrent;
-        copts.annotation_mode = !opts->no_annotation_mode;
-        copts.external_secrets = !opts->no_external_secrets;
-        copts.resync = std::chrono::seconds(opts->resync_seconds);
-        copts.on_reconcile = [&metrics](std::chrono::duration<double> d) {
-          metrics.reconcile_duration_seconds.observe(d.count());
-        };
+        ao.roles = {opts->allow_role_arn_annotations, opts->allowed_role_arns};
+        ao.argocd.mode = *controller::parse_refresh_mode(opts->argocd_refresh);
+        ao.argocd.app_namespaces = opts->argocd_namespaces;
 
-        controller::ArgoRefreshOptions ro;
-        ro.mode = *controller::parse_refresh_mode(opts->argocd_refresh);
-        ro.app_namespaces = opts->argocd_namespaces;
-        controller::ArgoRefresher refresher(kube, ro, *rt.service().clock);
-        copts.on_secret_written = [&refresher](const std::string& ns, const std::string& name) {
-          refresher.rotated(ns, name);
-        };
-
-        std::signal(SIGTERM, on_signal);
-        std::signal(SIGINT, on_signal);
-        controller::Controller ctl(kube, es, repos, copts);
-        if (opts->default_credentials_namespaces.empty())
-          spdlog::info(
-              "controller: every watched namespace may use the controller's own AWS credentials "
-              "(generators without spec.auth, annotation mode); limit it with "
-              "--default-credentials-namespaces");
-        spdlog::info(
-            "controller: starting ({}; namespaces: {}; workers: {})", rc.source,
-            opts->namespaces.empty() ? "all" : fmt::format("{}", fmt::join(opts->namespaces, ",")),
-            opts->concurrent);
-        std::atomic<bool> leading{!opts->leader_elect};
-        controller::ProbeServerOptions po;
-        po.metrics_bind_address = opts->metrics_bind_address;
-        po.health_probe_bind_address = opts->health_probe_bind_address;
-        po.metrics = &registry;
-        // Ready once the caches have synced; a standby replica is ready too
-        // (controller-runtime's readyz does not wait for leadership).
-        po.readiness = [&]() -> std::optional<std::string> {
-          if (!leading) return std::nullopt;
-          if (!ctl.synced()) return std::string("informer caches not synced yet");
-          return std::nullopt;
-        };
-        controller::ProbeServer probes(po);
-        probes.start();
-        if (probes.metrics_port() != 0)
-          spdlog::info("controller: metrics on port {}", probes.metrics_port());
-        if (probes.health_port() != 0)
-          spdlog::info("controller: health probes on port {}", probes.health_port());
-
-        std::unique_ptr<controller::LeaderElector> elector;
-        std::thread election;
-        if (opts->leader_elect) {
-          std::string lease_ns = opts->leader_election_namespace;
-          if (lease_ns.empty()) lease_ns = rc.namespace_.empty() ? "default" : rc.namespace_;
-          elector = std::make_unique<controller::LeaderElector>(
-              kube, lease_ns, opts->leader_election_id, controller::default_leader_identity());
-          spdlog::info("controller: waiting for lease {}/{} as {}", lease_ns,
-                       opts->leader_election_id, elector->identity());
-          election = std::thread([&] {
-            elector->run(
-                [&] {
-                  spdlog::info("controller: became leader");
-                  leading = true;
-                  refresher.start();
-                  ctl.start();
-                },
-                [&] {
-                  // As controller-runtime: a leader that lost its lease exits.
-                  if (!g_stop) spdlog::error("controller: leader election lost; exiting");
-                  g_stop = true;
-                });
-          });
-        } else {
-          refresher.start();
-          ctl.start();
-        }
-        // ECR calls and cache hits as counters, from the token cache's totals.
-        controller::TokenCacheStats seen;
-        uint64_t seen_refreshes = 0;
-        auto publish = [&] {
-          auto st = cache.stats();
-          metrics.aws_calls_total.inc({"ecr", "GetAuthorizationToken"},
-                                      static_cast<double>(st.fetches - seen.fetches));
-          metrics.token_cache_hits_total.inc(
-              {}, static_cast<double>((st.hits + st.shared) - (seen.hits + seen.shared)));
-          seen = st;
-          auto rs = refresher.stats();
-          metrics.argocd_refreshes_total.inc({},
-                                             static_cast<double>(rs.refreshed - seen_refreshes));
-          seen_refreshes = rs.refreshed;
-          for (const auto& [gen, expires] : generator.expiries())
-            metrics.token_expiry_seconds.set(
-                {gen.ns, gen.kind, gen.name},
-                static_cast<double>(
-                    std::chrono::duration_cast<std::chrono::seconds>(expires.time_since_epoch())
-                        .count()));
-        };
-        while (!g_stop) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(200));
-          publish();
-        }
-        spdlog::info("controller: stopping");
-        if (elector) elector->stop();
-        if (election.joinable()) election.join();
-        ctl.stop();
-        refresher.stop();
-        probes.stop();
-        auto st = cache.stats();
-        spdlog::info(
-            "controller: stopped; {} reconciles, {} ECR calls, {} served from the token cache",
-            ctl.stats().reconciles.load(), st.fetches, st.hits + st.shared);
-        return 0;
+        kube::KubeClient kube(rc);
+        aws::CachingProvider chain(aws::make_default_chain(rt.providers(), {g.profile}),
+                                   *rt.service().clock);
+        return controller::run({kube, rt.providers(), chain, rt.env(), *rt.service().clock}, ao);
       }};
 }
 

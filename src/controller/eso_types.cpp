@@ -208,8 +208,8 @@ std::optional<ReadyCondition> ready_condition(const json& es) {
   return std::nullopt;
 }
 
-ExternalSecretObject decode_external_secret(const json& es) {
-  ExternalSecretObject o;
+ExternalSecret decode_external_secret(const json& es) {
+  ExternalSecret o;
   o.ref = kube::object_ref(es);
   if (o.ref.kind.empty()) o.ref.kind = eso::kExternalSecrets.kind;
   if (o.ref.api_version.empty()) o.ref.api_version = eso::kExternalSecrets.api_version();

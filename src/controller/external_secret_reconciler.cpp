@@ -5,6 +5,7 @@
 #include "argocd/repo_secrets.h"
 #include "gotemplate/template.h"
 #include "kube/objects.h"
+#include "runtime/reconciler.h"
 #include "util/crypto.h"
 #include "util/encoding.h"
 #include "util/error.h"
@@ -53,7 +54,7 @@ ExternalSecretReconciler::ExternalSecretReconciler(kube::KubeClient& kube, EcrGe
       rng_(std::random_device{}()) {}
 
 ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
-    const ExternalSecretObject& es, const ExternalSecretSpec& spec) {
+    const ExternalSecret& es, const ExternalSecretSpec& spec) {
   const std::string& ns = es.ref.ns;
   Desired d;
   d.token_expires = TimePoint::max();
@@ -85,9 +86,9 @@ ExternalSecretReconciler::Desired ExternalSecretReconciler::desired_state(
   return d;
 }
 
-bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
+bool ExternalSecretReconciler::write_secret(const ExternalSecret& es,
                                             const ExternalSecretSpec& spec, const Desired& d,
-                                            const std::optional<json>& existing) {
+                                            const std::optional<kube::SecretObject>& existing) {
   const std::string& ns = es.ref.ns;
   const std::string& es_name = es.ref.name;
   bool owner = spec.creation_policy == "Owner";
@@ -120,20 +121,23 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   }
   // Nothing to do when every desired key, label and annotation is already there.
   bool same = true;
-  auto current = kube::secret_data(*existing);
+  const auto& current = existing->data_or_throw();
   for (const auto& [k, v] : d.data) {
     auto it = current.find(k);
     if (it == current.end() || !(it->second == v)) same = false;
   }
-  auto cur_labels = kube::meta_map(*existing, "labels");
+  auto differs = [](const std::map<std::string, std::string>& have, const std::string& k,
+                    const std::string& v) {
+    auto it = have.find(k);
+    return it == have.end() ? !v.empty() : it->second != v;
+  };
   for (const auto& [k, v] : labels) {
-    if (cur_labels[k] != v) same = false;
+    if (differs(existing->labels, k, v)) same = false;
   }
-  auto cur_ann = kube::meta_map(*existing, "annotations");
   for (const auto& [k, v] : annotations) {
-    if (cur_ann[k] != v) same = false;
+    if (differs(existing->annotations, k, v)) same = false;
   }
-  if (!d.type.empty() && existing->value("type", "") != d.type) same = false;
+  if (!d.type.empty() && existing->type != d.type) same = false;
   if (same) return false;
   kube::PatchOptions po{eso_field_owner(es_name), true};
   kube_.patch(kube::resources::kSecrets, ns, spec.target_name, kube::PatchType::kApply, body, po);
@@ -141,7 +145,7 @@ bool ExternalSecretReconciler::write_secret(const ExternalSecretObject& es,
   return true;
 }
 
-void ExternalSecretReconciler::set_status(const ExternalSecretObject& es, const std::string& status,
+void ExternalSecretReconciler::set_status(const ExternalSecret& es, const std::string& status,
                                           const std::string& reason, const std::string& message,
                                           bool refreshed, const std::string& binding) {
   const std::string& ns = es.ref.ns;
@@ -194,7 +198,7 @@ std::chrono::milliseconds ExternalSecretReconciler::next_refresh(
       static_cast<int64_t>(static_cast<double>(next.count()) * (1.0 - jitter(rng_))));
 }
 
-ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& es) {
+ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecret& es) {
   const std::string& ns = es.ref.ns;
   const std::string& name = es.ref.name;
   ReconcileResult result;
@@ -205,13 +209,14 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
     set_status(es, "False", "SecretSyncedError", why, false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = false;  // a spec error waits for the spec to change
-    return result;
+    throw runtime::TerminalError(why);  // waits for the spec to change
   }
   const ExternalSecretSpec& spec = *es.spec;
 
-  std::optional<json> existing =
-      kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name);
+  // The target, decoded once.
+  std::optional<kube::SecretObject> existing;
+  if (auto got = kube_.get_if_exists(kube::resources::kSecrets, ns, spec.target_name))
+    existing = kube::decode_secret(*got);
   const std::optional<TimePoint>& refresh_time = es.status.refresh_time;
   std::chrono::milliseconds since{0};
   if (refresh_time)
@@ -221,9 +226,8 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     // The token's expiry as last written on the target, so a too-long
     // refreshInterval cannot outlive the token (ESO issue 6690).
     if (!existing) return std::nullopt;
-    auto ann = kube::meta_map(*existing, "annotations");
-    auto it = ann.find(argocd::kTokenExpiresAnnotation);
-    if (it == ann.end()) return std::nullopt;
+    auto it = existing->annotations.find(argocd::kTokenExpiresAnnotation);
+    if (it == existing->annotations.end()) return std::nullopt;
     return parse_iso8601(it->second);
   }();
 
@@ -242,7 +246,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     // (`kubectl edit` dropping `password`) is written back at the next look,
     // not at the next refresh hours later.
     if (existing) {
-      auto current = kube::secret_data(*existing);
+      const auto& current = existing->data_or_throw();
       for (const auto& [key, text] : spec.template_data)
         if (!current.count(key)) due = true;
     }
@@ -260,8 +264,7 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
         spec.target_name);
     set_status(es, "False", "SecretMissing", msg, false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = true;  // look again with backoff: someone may create it
-    return result;
+    throw Error(ErrorKind::kNotFound, msg);  // look again with backoff: someone may create it
   }
 
   Desired desired;
@@ -269,20 +272,17 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     desired = desired_state(es, spec);
   } catch (const PolicyRefused& e) {
     // Terminal until the ExternalSecret, its generator or the flags change.
-    spdlog::warn("controller: externalsecret {}/{}: {}", ns, name, e.what());
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    return result;
+    throw runtime::TerminalError(e.what());
   } catch (const std::exception& e) {
-    spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgGetData, e.what());
     kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", one_line(e.what())}, clock_);
     set_status(es, "False", "SecretSyncedError",
                std::string(kMsgGetData) + ": " + one_line(e.what()), false, "");
     if (observer_.on_sync) observer_.on_sync(ns, name, true);
-    result.error = true;
-    return result;
+    throw std::runtime_error(std::string(kMsgGetData) + ": " + e.what());
   }
 
   std::string binding;
@@ -294,12 +294,10 @@ ReconcileResult ExternalSecretReconciler::reconcile(const ExternalSecretObject& 
     } catch (const std::exception& e) {
       // The API server may quote a rendered value it refuses (a label, say).
       std::string why = redact(one_line(e.what()), secrets_of(desired.data, desired.generated));
-      spdlog::warn("controller: externalsecret {}/{}: {}: {}", ns, name, kMsgUpdate, why);
       kube::record_event(kube_, es.ref, {"Warning", "UpdateFailed", why}, clock_);
       set_status(es, "False", "SecretSyncedError", kMsgUpdate, false, "");
       if (observer_.on_sync) observer_.on_sync(ns, name, true);
-      result.error = true;
-      return result;
+      throw std::runtime_error(std::string(kMsgUpdate) + ": " + why);
     }
   }
   set_status(es, "True", "SecretSynced", kMsgSynced, true, binding);

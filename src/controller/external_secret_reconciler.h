@@ -16,6 +16,7 @@
 #include "controller/ecr_generator.h"
 #include "controller/eso_types.h"
 #include "kube/client.h"
+#include "kube/objects.h"
 #include "util/time.h"
 
 namespace ecrhelm::controller {
@@ -25,9 +26,9 @@ namespace ecrhelm::controller {
 inline constexpr std::chrono::seconds kMinRequeue{60};
 inline constexpr double kRequeueJitter = 0.1;  // up to 10% earlier
 
+// A sync that did its work (a failed one throws: see reconcile()).
 struct ReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after;  // nullopt: only on change
-  bool error = false;                                      // the caller backs off
   bool wrote_secret = false;
   std::string target_secret;  // the Secret written, when wrote_secret
 };
@@ -44,8 +45,11 @@ class ExternalSecretReconciler {
   ExternalSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator,
                            const Clock& clock = SystemClock::instance(),
                            SyncObserver observer = {});
-  // `es` is the current object, as the cache decoded it.
-  ReconcileResult reconcile(const ExternalSecretObject& es);
+  // `es` is the current object, as the cache decoded it. A failed sync has
+  // set the status and an Event already, then throws: runtime::TerminalError
+  // when only a change can help (a spec we cannot serve, a policy refusal),
+  // else an error to retry with backoff.
+  ReconcileResult reconcile(const ExternalSecret& es);
 
  private:
   struct Desired {
@@ -56,13 +60,12 @@ class ExternalSecretReconciler {
     TimePoint token_expires;
     std::map<std::string, Secret> generated;  // what the generators gave, for redaction
   };
-  Desired desired_state(const ExternalSecretObject& es, const ExternalSecretSpec& spec);
+  Desired desired_state(const ExternalSecret& es, const ExternalSecretSpec& spec);
   // Returns true when the Secret was created or changed.
-  bool write_secret(const ExternalSecretObject& es, const ExternalSecretSpec& spec,
-                    const Desired& d, const std::optional<nlohmann::json>& existing);
-  void set_status(const ExternalSecretObject& es, const std::string& status,
-                  const std::string& reason, const std::string& message, bool refreshed,
-                  const std::string& binding);
+  bool write_secret(const ExternalSecret& es, const ExternalSecretSpec& spec, const Desired& d,
+                    const std::optional<kube::SecretObject>& existing);
+  void set_status(const ExternalSecret& es, const std::string& status, const std::string& reason,
+                  const std::string& message, bool refreshed, const std::string& binding);
   std::chrono::milliseconds next_refresh(const ExternalSecretSpec& spec,
                                          std::optional<TimePoint> token_expires,
                                          std::chrono::milliseconds since_refresh);

@@ -7,6 +7,7 @@
 #include "aws/ecr_login.h"
 #include "controller/external_secret_reconciler.h"
 #include "kube/objects.h"
+#include "runtime/reconciler.h"
 #include "util/error.h"
 
 namespace ecrhelm::controller {
@@ -36,13 +37,13 @@ RepoSecretReconciler::RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator&
                                            const Env& env, const Clock& clock, RolePolicy roles)
     : kube_(kube), generator_(generator), env_(env), clock_(clock), roles_(std::move(roles)) {}
 
-RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
-  std::string ns = kube::meta_string(secret, "namespace");
-  std::string name = kube::meta_string(secret, "name");
+RepoReconcileResult RepoSecretReconciler::reconcile(const kube::SecretObject& secret) {
+  const std::string& ns = secret.ref.ns;
+  const std::string& name = secret.ref.name;
   RepoReconcileResult result;
-  auto annotations = kube::meta_map(secret, "annotations");
+  auto annotations = secret.annotations;  // a copy: a missing one reads as ""
   try {
-    auto data = kube::secret_data(secret);
+    const auto& data = secret.data_or_throw();
     auto url = data.find("url");
     if (url == data.end() || url->second.empty()) {
       fail(ErrorKind::kInvalidInput, "secret {}/{} is labelled {} but has no url key", ns, name,
@@ -87,7 +88,8 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
                                              {"password", g.data.at("password")}})}};
       kube_.patch(kube::resources::kSecrets, ns, name, kube::PatchType::kApply, body,
                   {kFieldManager, true});
-      kube::record_event(kube_, secret, {"Normal", "Updated", "Updated ECR credentials"}, clock_);
+      kube::record_event(kube_, secret.ref, {"Normal", "Updated", "Updated ECR credentials"},
+                         clock_);
       result.wrote_secret = true;
       spdlog::info("controller: repository secret {}/{}: ECR credentials updated", ns, name);
     }
@@ -95,12 +97,11 @@ RepoReconcileResult RepoSecretReconciler::reconcile(const json& secret) {
     result.requeue_after = std::max<std::chrono::milliseconds>(left / 2, kMinRequeue);
   } catch (const PolicyRefused& e) {
     // Waits for the secret or the flags to change (and the periodic resync).
-    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
-    kube::record_event(kube_, secret, {"Warning", "NotAllowed", e.what()}, clock_);
+    kube::record_event(kube_, secret.ref, {"Warning", "NotAllowed", e.what()}, clock_);
+    throw runtime::TerminalError(e.what());
   } catch (const std::exception& e) {
-    spdlog::warn("controller: repository secret {}/{}: {}", ns, name, e.what());
-    kube::record_event(kube_, secret, {"Warning", "UpdateFailed", e.what()}, clock_);
-    result.error = true;
+    kube::record_event(kube_, secret.ref, {"Warning", "UpdateFailed", e.what()}, clock_);
+    throw;
   }
   return result;
 }

@@ -17,6 +17,7 @@
 
 #include "controller/ecr_generator.h"
 #include "kube/client.h"
+#include "kube/objects.h"
 #include "util/env.h"
 
 namespace ecrhelm::controller {
@@ -34,9 +35,9 @@ struct RolePolicy {
   bool allowed(const std::string& role_arn) const;
 };
 
+// A sync that did its work (a failed one throws: see reconcile()).
 struct RepoReconcileResult {
   std::optional<std::chrono::milliseconds> requeue_after;
-  bool error = false;
   bool wrote_secret = false;
 };
 
@@ -44,7 +45,10 @@ class RepoSecretReconciler {
  public:
   RepoSecretReconciler(kube::KubeClient& kube, EcrGenerator& generator, const Env& env,
                        const Clock& clock = SystemClock::instance(), RolePolicy roles = {});
-  RepoReconcileResult reconcile(const nlohmann::json& secret);
+  // `secret` as the cache decoded it. A failed sync has recorded an Event,
+  // then throws: runtime::TerminalError for a role the policy refuses, else
+  // an error to retry with backoff.
+  RepoReconcileResult reconcile(const kube::SecretObject& secret);
 
  private:
   kube::KubeClient& kube_;

@@ -75,6 +75,27 @@ ObjectRef object_ref(const json& obj) {
           meta_string(obj, "uid"),       meta_string(obj, "resourceVersion")};
 }
 
+SecretObject decode_secret(const json& secret) {
+  SecretObject s;
+  s.ref = object_ref(secret);
+  if (s.ref.kind.empty()) s.ref.kind = "Secret";
+  if (s.ref.api_version.empty()) s.ref.api_version = "v1";
+  s.labels = meta_map(secret, "labels");
+  s.annotations = meta_map(secret, "annotations");
+  if (auto t = secret.find("type"); t != secret.end() && t->is_string()) s.type = *t;
+  try {
+    s.data = secret_data(secret);
+  } catch (const std::exception& e) {
+    s.data_error = e.what();
+  }
+  return s;
+}
+
+const std::map<std::string, Secret>& SecretObject::data_or_throw() const {
+  if (!data_error.empty()) throw Error(ErrorKind::kRemote, data_error);
+  return data;
+}
+
 void record_event(KubeClient& client, const json& involved, const EventSpec& spec,
                   const Clock& clock) {
   record_event(client, object_ref(involved), spec, clock);

@@ -1,7 +1,8 @@
 // Typed views of the few built-in objects ecrhelm reads and writes: a
-// Secret's base64 `data` (decoded here, values kept as Secret), the
-// TokenRequest subresource of a ServiceAccount, and Events. Everything else
-// stays unstructured JSON.
+// Secret decoded once (SecretObject: identity, labels, annotations, type,
+// base64 `data` decoded, values kept as Secret), the TokenRequest
+// subresource of a ServiceAccount, and Events. Everything else stays
+// unstructured JSON.
 #pragma once
 
 #include <map>
@@ -47,6 +48,23 @@ struct ObjectRef {
   std::string resource_version;
 };
 ObjectRef object_ref(const json& obj);
+
+// A core/v1 Secret decoded once, where it leaves the API server or a cache:
+// who it is, the metadata a reconciler compares, and its data decoded (values
+// kept as Secret). Decoding never throws: a data value that is not base64
+// leaves `data` empty and says so in data_error (naming the key, never the
+// value), which data_or_throw() raises.
+struct SecretObject {
+  ObjectRef ref;
+  std::map<std::string, std::string> labels;
+  std::map<std::string, std::string> annotations;
+  std::string type;  // "" when absent
+  std::map<std::string, Secret> data;
+  std::string data_error;
+  // `data`, or Error(kRemote) with data_error.
+  const std::map<std::string, Secret>& data_or_throw() const;
+};
+SecretObject decode_secret(const json& secret);
 
 struct EventSpec {
   std::string type;  // Normal, Warning

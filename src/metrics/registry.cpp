@@ -339,7 +339,14 @@ Histogram MetricsRegistry::histogram(const std::string& name, const std::string&
   return Histogram(add(make_family(name, help, MetricType::kHistogram, label_names, buckets)));
 }
 
+void MetricsRegistry::add_collector(std::function<void()> collect) {
+  std::lock_guard<std::mutex> lock(collect_mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string MetricsRegistry::render() const {
+  std::lock_guard<std::mutex> collecting(collect_mu_);
+  for (const auto& collect : collectors_) collect();
   std::vector<std::shared_ptr<detail::MetricFamily>> families;
   {
     std::lock_guard<std::mutex> lock(mu_);

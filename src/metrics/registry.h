@@ -8,6 +8,7 @@
 // numbers as Go's strconv 'g' with the shortest precision ("1e+06", "+Inf").
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -104,12 +105,20 @@ class MetricsRegistry {
                       const std::vector<std::string>& label_names = {},
                       const std::vector<double>& buckets = kDefaultHistogramBuckets);
 
-  // Every family with at least one series, in text format 0.0.4.
+  // A collector brings families up to date from their sources (a cache's
+  // totals, say) when they are read, instead of a loop publishing them:
+  // render() calls every collector first, one render at a time, in the
+  // order added (client_golang's Collector, in small).
+  void add_collector(std::function<void()> collect);
+
+  // Every family with at least one series, in text format 0.0.4, after the collectors ran.
   std::string render() const;
 
  private:
   std::shared_ptr<detail::MetricFamily> add(std::shared_ptr<detail::MetricFamily> f);
 
+  mutable std::mutex collect_mu_;  // one collection at a time; held by render()
+  std::vector<std::function<void()>> collectors_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<detail::MetricFamily>> families_;
 };

@@ -152,7 +152,7 @@ TEST(ControllerCli, RotatesTheSeedsSecretAndPullWorksWithWhatItWrote) {
     auto ready = health.Get("/readyz");
     ASSERT_TRUE(ready);
     EXPECT_EQ(ready->status, 200) << ready->body;
-    // The cache counters are published every 200 ms.
+    // The cache counters are read when /metrics is scraped.
     std::string scrape;
     for (int i = 0; i < 50; ++i) {
       auto r = httplib::Client("127.0.0.1", metrics_port).Get("/metrics");

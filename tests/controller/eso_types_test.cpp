@@ -112,7 +112,7 @@ TEST(ExternalSecretSpec, SyncedResourceVersionChangesWithAnnotationsAndGeneratio
             v2.substr(2));  // kubectl's own annotation is ignored
 }
 
-TEST(ExternalSecretObject, KeepsWhatTheReconcilerReadsAndNoMore) {
+TEST(ExternalSecret, KeepsWhatTheReconcilerReadsAndNoMore) {
   json es = seed_external_secret();
   es["metadata"]["uid"] = "u-1";
   es["metadata"]["resourceVersion"] = "42";
@@ -124,7 +124,7 @@ TEST(ExternalSecretObject, KeepsWhatTheReconcilerReadsAndNoMore) {
     "conditions": [{"type": "Other", "status": "False"},
                    {"type": "Ready", "status": "True", "reason": "SecretSynced",
                     "message": "Secret was synced", "lastTransitionTime": "2026-11-29T10:00:02Z"}]})");
-  ExternalSecretObject o = decode_external_secret(es);
+  ExternalSecret o = decode_external_secret(es);
   EXPECT_EQ(o.ref.api_version, "external-secrets.io/v1beta1");
   EXPECT_EQ(o.ref.kind, "ExternalSecret");
   EXPECT_EQ(o.ref.ns, "argocd");
@@ -146,13 +146,13 @@ TEST(ExternalSecretObject, KeepsWhatTheReconcilerReadsAndNoMore) {
   EXPECT_EQ(o.status.ready->last_transition_time, "2026-11-29T10:00:02Z");
 }
 
-TEST(ExternalSecretObject, ABadSpecOrStatusIsKeptWithItsErrorNeverThrown) {
+TEST(ExternalSecret, ABadSpecOrStatusIsKeptWithItsErrorNeverThrown) {
   json es = seed_external_secret();
   es["spec"]["refreshInterval"] = "soon";
   es["metadata"]["deletionTimestamp"] = "2026-11-29T10:00:00Z";
   // A status someone else wrote with the wrong types is read as absent.
   es["status"] = {{"binding", {{"name", 5}}}, {"refreshTime", 7}, {"conditions", "no"}};
-  ExternalSecretObject o;
+  ExternalSecret o;
   ASSERT_NO_THROW(o = decode_external_secret(es));
   EXPECT_FALSE(o.spec.has_value());
   EXPECT_EQ(o.spec_error, error_of(es));

@@ -2,7 +2,7 @@
 // events are worth a reconcile: pure functions, no API server.
 #include <gtest/gtest.h>
 
-#include "controller/controller.h"
+#include "controller/controllers.h"
 
 namespace ecrhelm::controller {
 namespace {
@@ -29,7 +29,7 @@ TEST(EventFilter, OurOwnStatusWriteIsNotWorthAReconcileASpecOrLabelChangeIs) {
   json after_status = before;
   after_status["metadata"]["resourceVersion"] = "2";
   after_status["status"] = {{"refreshTime", "2026-11-29T10:00:00Z"}};
-  ExternalSecretObject old_obj = decode_external_secret(before);
+  ExternalSecret old_obj = decode_external_secret(before);
   EXPECT_TRUE(worth_reconciling(old_obj, nullptr));  // ADDED, or a relist's first sight
   EXPECT_FALSE(worth_reconciling(decode_external_secret(after_status), &old_obj));
 

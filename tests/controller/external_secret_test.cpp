@@ -9,7 +9,7 @@
 
 #include "aws/credentials.h"
 #include "aws/provider_context.h"
-#include "controller/controller.h"
+#include "controller/controllers.h"
 #include "controller/ecr_generator.h"
 #include "controller/external_secret_reconciler.h"
 #include "controller/repo_secret_reconciler.h"
@@ -115,7 +115,7 @@ class ControllerTest : public ::testing::Test {
     ControllerOptions o;
     o.namespaces = {ns()};
     o.workers = 2;
-    ctl_ = std::make_unique<Controller>(*kube_, *es_, *repos_, o);
+    ctl_ = std::make_unique<Controllers>(*kube_, *es_, *repos_, o);
     ctl_->start();
   }
   // The same manifest through external-secrets.io/v1.
@@ -146,7 +146,7 @@ class ControllerTest : public ::testing::Test {
   std::unique_ptr<EcrGenerator> generator_;
   std::unique_ptr<ExternalSecretReconciler> es_;
   std::unique_ptr<RepoSecretReconciler> repos_;
-  std::unique_ptr<Controller> ctl_;
+  std::unique_ptr<Controllers> ctl_;
 };
 test::MotoServer* ControllerTest::moto_ = nullptr;
 
@@ -231,7 +231,7 @@ TEST_F(ControllerTest, AFirstSyncIsFourRequestsPerExternalSecretAndOneReadPerSha
   o.namespaces = {ns()};
   o.workers = 2;
   o.annotation_mode = false;
-  Controller ctl(*own_kube, es, repos, o);
+  Controllers ctl(*own_kube, es, repos, o);
   ctl.start();
   for (int i = 0; i < kCount; ++i) {
     std::string name = "repo-" + std::to_string(i);
@@ -244,7 +244,7 @@ TEST_F(ControllerTest, AFirstSyncIsFourRequestsPerExternalSecretAndOneReadPerSha
   // the status patch. Our own status writes come back as watch events that
   // do not cause a reconcile (and so no further GET). Plus list + watch of
   // the two informers (ExternalSecrets, owned Secrets).
-  EXPECT_EQ(ctl.stats().reconciles.load(), static_cast<uint64_t>(kCount));
+  EXPECT_EQ(ctl.stats().reconciles, static_cast<uint64_t>(kCount));
   EXPECT_LE(own_kube->requests_sent(), static_cast<uint64_t>(4 * kCount + 2 + 4));
 }
 

@@ -12,7 +12,7 @@
 
 #include "aws/credentials.h"
 #include "aws/provider_context.h"
-#include "controller/controller.h"
+#include "controller/controllers.h"
 #include "controller/ecr_generator.h"
 #include "controller/external_secret_reconciler.h"
 #include "controller/repo_secret_reconciler.h"
@@ -117,7 +117,7 @@ class TenantIsolationTest : public ::testing::Test {
     ControllerOptions o;
     o.namespaces = {a(), b()};
     o.workers = 2;
-    ctl_ = std::make_unique<Controller>(*kube_, *es_, *repos_, o);
+    ctl_ = std::make_unique<Controllers>(*kube_, *es_, *repos_, o);
     ctl_->start();
   }
   // The seed's manifests in `ns`, with these keys in awssm-secret.
@@ -160,7 +160,7 @@ class TenantIsolationTest : public ::testing::Test {
   std::unique_ptr<EcrGenerator> generator_;
   std::unique_ptr<ExternalSecretReconciler> es_;
   std::unique_ptr<RepoSecretReconciler> repos_;
-  std::unique_ptr<Controller> ctl_;
+  std::unique_ptr<Controllers> ctl_;
 };
 test::MotoServer* TenantIsolationTest::moto_ = nullptr;
 test::AccessKey* TenantIsolationTest::team_a_ = nullptr;

@@ -185,5 +185,30 @@ TEST(MetricsConcurrency, IncrementsFromManyThreadsAreAllCounted) {
   EXPECT_EQ(h.count(), static_cast<uint64_t>(kThreads * kPerThread));
 }
 
+TEST(MetricsRegistry, CollectorsRunAtEveryRenderInTheOrderAdded) {
+  MetricsRegistry r;
+  Counter calls = r.counter("calls_total", "calls");
+  Gauge last = r.gauge("last_seen", "what the second collector saw");
+  int source = 0;  // a total kept elsewhere (a cache's counter, say)
+  double published = 0;
+  std::vector<std::string> order;
+  r.add_collector([&] {
+    order.push_back("first");
+    calls.inc({}, source - published);
+    published = source;
+  });
+  r.add_collector([&] {
+    order.push_back("second");
+    last.set(calls.value());
+  });
+  source = 3;
+  EXPECT_NE(r.render().find("\ncalls_total 3\n"), std::string::npos);
+  source = 5;
+  const std::string text = r.render();
+  EXPECT_NE(text.find("\ncalls_total 5\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nlast_seen 5\n"), std::string::npos) << text;
+  EXPECT_EQ(order, (std::vector<std::string>{"first", "second", "first", "second"}));
+}
+
 }  // namespace
 }  // namespace ecrhelm::metrics

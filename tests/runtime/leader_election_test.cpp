@@ -2,7 +2,7 @@
 // candidates, takeover after a killed leader's lease expires, a quick
 // takeover after a clean release, loss of leadership when the lease is taken
 // away, and client-go's rules on timings and on the record's fields.
-#include "controller/leader_election.h"
+#include "runtime/leader_election.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "support/kube.h"
 #include "util/error.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 namespace {
 
 using nlohmann::json;
@@ -271,4 +271,4 @@ TEST(LeaderElectorIdentity, IsHostNameAndARandomSuffixUniquePerCall) {
 }
 
 }  // namespace
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime

@@ -1,4 +1,4 @@
-// ProbeServer: the small HTTP side of `ecrhelm controller`, as
+// ProbeServer: the small HTTP side of a Manager (`ecrhelm controller`), as
 // controller-runtime's manager has it: Prometheus scrapes /metrics on
 // --metrics-bind-address, and the kubelet's probes hit /healthz and /readyz on
 // --health-probe-bind-address. Built on cpp-httplib with a tiny thread pool;
@@ -20,7 +20,7 @@ namespace httplib {
 class Server;
 }
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 
 // A --*-bind-address value, as controller-runtime reads it: "0" disables,
 // ":8080" is every interface, "127.0.0.1:8080", "localhost:8080" and
@@ -93,4 +93,4 @@ class ProbeServer {
   bool started_ = false;
 };
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime

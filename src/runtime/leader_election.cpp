@@ -1,4 +1,4 @@
-#include "controller/leader_election.h"
+#include "runtime/leader_election.h"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 #include "kube/resource.h"
 #include "util/error.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 namespace {
 
 using nlohmann::json;
@@ -300,4 +300,4 @@ void LeaderElector::run(std::function<void()> on_started, std::function<void()> 
   if (release_lease) release();
 }
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime

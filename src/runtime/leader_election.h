@@ -17,7 +17,7 @@
 
 #include "kube/client.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 
 // client-go's defaults (and controller-runtime's): LeaseDuration 15s,
 // RenewDeadline 10s, RetryPeriod 2s.
@@ -104,4 +104,4 @@ class LeaderElector {
   std::atomic<bool> ran_{false};
 };
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime

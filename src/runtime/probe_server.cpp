@@ -1,4 +1,4 @@
-#include "controller/probe_server.h"
+#include "runtime/probe_server.h"
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +9,7 @@
 
 #include "util/error.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 namespace {
 
 constexpr int kMaxPort = 65535;
@@ -166,4 +166,4 @@ void ProbeServer::stop() {
   health_port_ = 0;
 }
 
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime

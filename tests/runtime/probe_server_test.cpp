@@ -1,7 +1,7 @@
 // ProbeServer on loopback, fetched with the project's own HTTP client:
 // /metrics, /healthz and /readyz, one or two servers, controller-runtime's
 // bind address forms, and a clean stop.
-#include "controller/probe_server.h"
+#include "runtime/probe_server.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include "support/testbed.h"
 #include "util/error.h"
 
-namespace ecrhelm::controller {
+namespace ecrhelm::runtime {
 namespace {
 
 http::Response fetch(int port, const std::string& path) {
@@ -170,4 +170,4 @@ TEST(ProbeServer, APortInUseIsANetworkErrorAndNothingKeepsRunning) {
 }
 
 }  // namespace
-}  // namespace ecrhelm::controller
+}  // namespace ecrhelm::runtime
