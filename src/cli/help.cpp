@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace ecrhelm::cli {
 namespace {
@@ -109,12 +110,6 @@ std::vector<Positional> positionals_of(const CLI::App& app) {
     p.description = o->get_description();
     out.push_back(std::move(p));
   }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& v, const std::string& sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
   return out;
 }
 

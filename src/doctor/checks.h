@@ -26,6 +26,7 @@
 #include "oci/reference.h"
 #include "util/error.h"
 #include "util/secret.h"
+#include "util/strings.h"
 #include "util/time.h"
 
 namespace ecrhelm::doctor {
@@ -37,7 +38,6 @@ inline constexpr auto kEcrTokenLifetime = std::chrono::hours(12);
 
 // "in 3h0m0s" or "5m0s ago".
 std::string in_time(TimePoint t, TimePoint now);
-std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // The fix for a failed AWS call, by what went wrong.
 std::string aws_fix(ErrorKind kind, const std::string& what);
 

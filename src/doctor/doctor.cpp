@@ -18,15 +18,6 @@ std::string in_time(TimePoint t, TimePoint now) {
   return left.count() >= 0 ? "in " + format_duration(left) : format_duration(-left) + " ago";
 }
 
-std::string join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += sep;
-    out += parts[i];
-  }
-  return out;
-}
-
 Report run(const Options& options, Services& services) { return Doctor(options, services).run(); }
 
 Report Doctor::run() {
