@@ -31,6 +31,16 @@ class QueueClock {
   static const QueueClock& steady();  // std::chrono::steady_clock
 };
 
+// A QueueClock that only moves when told to (tests).
+class ManualQueueClock final : public QueueClock {
+ public:
+  time_point now() const override { return now_; }
+  void advance(std::chrono::milliseconds d) { now_ += d; }
+
+ private:
+  time_point now_{std::chrono::hours(1)};
+};
+
 class WorkQueue {
  public:
   using time_point = QueueClock::time_point;

@@ -17,15 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ManualQueueClock final : public QueueClock {
- public:
-  time_point now() const override { return now_; }
-  void advance(std::chrono::milliseconds d) { now_ += d; }
-
- private:
-  time_point now_{std::chrono::hours(1)};
-};
-
 // Answers each reconcile with the next scripted step (the last one repeats).
 class ScriptedReconciler : public Reconciler {
  public:

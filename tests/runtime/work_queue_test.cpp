@@ -14,16 +14,6 @@ using namespace std::chrono_literals;
 
 Request req(const char* name) { return {"", name}; }
 
-// A QueueClock that moves only when told to.
-class ManualQueueClock final : public QueueClock {
- public:
-  time_point now() const override { return now_; }
-  void advance(std::chrono::milliseconds d) { now_ += d; }
-
- private:
-  time_point now_{std::chrono::hours(1)};
-};
-
 TEST(WorkQueue, AKeyIsQueuedOnceAndNeverProcessedTwiceAtOnce) {
   WorkQueue q;
   q.add(req("a"));
