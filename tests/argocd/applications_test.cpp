@@ -11,34 +11,21 @@ namespace ecrhelm::argocd {
 namespace {
 
 using nlohmann::json;
+using test::make_application;
+using test::make_argocd_repo_secret;
 
 constexpr const char* kCharts = "123456789012.dkr.ecr.us-east-1.amazonaws.com/charts";
 constexpr const char* kOther = "123456789012.dkr.ecr.us-east-1.amazonaws.com/other";
 constexpr const char* kCredsPrefix = "210987654321.dkr.ecr.us-east-1.amazonaws.com";
-
-json app(const std::string& ns, const std::string& name, const std::vector<std::string>& urls,
-         bool multi, const std::string& condition = "") {
-  return test::make_application(ns, name, urls, multi, condition);
-}
-
-json repo_secret(const std::string& ns, const std::string& name, const std::string& url,
-                 const std::string& kind = "repository", bool creds = true) {
-  std::map<std::string, std::string> data = {{"url", url}, {"type", "helm"}, {"enableOCI", "true"}};
-  if (creds) {
-    data["username"] = "AWS";
-    data["password"] = "pw";
-  }
-  return test::make_secret(ns, name, data, {{kArgoSecretTypeLabel, kind}});
-}
 
 std::vector<ArgoRepoSecret> resolve(const std::vector<json>& secrets) {
   return resolve_repo_secrets(secrets);
 }
 
 TEST(ArgoApplications, RepoUrlsOfSingleAndMultiSourceApplications) {
-  EXPECT_EQ(application_repo_urls(app("a", "x", {kCharts}, false)),
+  EXPECT_EQ(application_repo_urls(make_application("a", "x", {kCharts}, false)),
             std::vector<std::string>{kCharts});
-  EXPECT_EQ(application_repo_urls(app("a", "x", {kOther, kCharts, kOther}, true)),
+  EXPECT_EQ(application_repo_urls(make_application("a", "x", {kOther, kCharts, kOther}, true)),
             (std::vector<std::string>{kOther, kCharts}));
   EXPECT_TRUE(application_repo_urls(json::object()).empty());
   EXPECT_TRUE(application_repo_urls(json{{"spec", {{"source", "not an object"}}}}).empty());
@@ -46,7 +33,8 @@ TEST(ArgoApplications, RepoUrlsOfSingleAndMultiSourceApplications) {
 }
 
 TEST(ArgoApplications, ARepositorySecretIsUsedByItsNormalizedUrlOnly) {
-  auto resolved = resolve({repo_secret("a", "charts", kCharts), repo_secret("a", "other", kOther)});
+  auto resolved = resolve({make_argocd_repo_secret("a", "charts", kCharts),
+                           make_argocd_repo_secret("a", "other", kOther)});
   EXPECT_TRUE(url_uses_secret(resolved, 0, kCharts));
   // Argo CD's normalization: case and a trailing ".git" do not matter.
   EXPECT_TRUE(url_uses_secret(resolved, 0,
@@ -61,11 +49,12 @@ TEST(ArgoApplications, ARepositorySecretIsUsedByItsNormalizedUrlOnly) {
 TEST(ArgoApplications, RepoCredsServeUrlsUnderTheirPrefixUnlessARepositoryHasItsOwn) {
   const std::string under = std::string(kCredsPrefix) + "/team-a";
   const std::string own = std::string(kCredsPrefix) + "/team-b";
-  auto resolved = resolve(
-      {repo_secret("a", "creds", kCredsPrefix, "repo-creds"),
-       repo_secret("a", "longer", under, "repo-creds"),
-       repo_secret("a", "team-b", own, "repository", true),
-       repo_secret("a", "team-c", std::string(kCredsPrefix) + "/team-c", "repository", false)});
+  auto resolved =
+      resolve({make_argocd_repo_secret("a", "creds", kCredsPrefix, "repo-creds"),
+               make_argocd_repo_secret("a", "longer", under, "repo-creds"),
+               make_argocd_repo_secret("a", "team-b", own, "repository", true),
+               make_argocd_repo_secret("a", "team-c", std::string(kCredsPrefix) + "/team-c",
+                                       "repository", false)});
   // The longest prefix wins: team-a's charts take "longer", not "creds".
   EXPECT_TRUE(url_uses_secret(resolved, 1, under + "/x"));
   EXPECT_FALSE(url_uses_secret(resolved, 0, under + "/x"));
@@ -78,13 +67,14 @@ TEST(ArgoApplications, RepoCredsServeUrlsUnderTheirPrefixUnlessARepositoryHasIts
 }
 
 TEST(ArgoApplications, ErroredMeansAComparisonErrorOrACachedGenerationError) {
-  EXPECT_TRUE(application_errored(app("a", "x", {kCharts}, false, "ComparisonError")));
+  EXPECT_TRUE(application_errored(make_application("a", "x", {kCharts}, false, "ComparisonError")));
   // The repo server's cached error, whatever the condition type.
-  EXPECT_TRUE(application_errored(app("a", "x", {kCharts}, false, "InvalidSpecError")));
-  json warning = app("a", "x", {kCharts}, false);
+  EXPECT_TRUE(
+      application_errored(make_application("a", "x", {kCharts}, false, "InvalidSpecError")));
+  json warning = make_application("a", "x", {kCharts}, false);
   warning["status"]["conditions"] = {{{"type", "SyncError"}, {"message", "hook failed"}}};
   EXPECT_FALSE(application_errored(warning));
-  EXPECT_FALSE(application_errored(app("a", "x", {kCharts}, false)));
+  EXPECT_FALSE(application_errored(make_application("a", "x", {kCharts}, false)));
   EXPECT_FALSE(application_errored(json{{"status", {{"conditions", "bad"}}}}));
 }
 

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "argocd/repo_secrets.h"
-#include "util/encoding.h"
+#include "support/objects.h"
 
 namespace ecrhelm::argocd {
 namespace {
@@ -18,16 +18,9 @@ constexpr const char* kEcrUrl = "123456789012.dkr.ecr.us-west-2.amazonaws.com/ch
 
 json secret(const std::string& name, const std::string& type,
             const std::map<std::string, std::string>& data, json managed = json::array()) {
-  json d = json::object();
-  for (const auto& [k, v] : data) d[k] = base64_encode(v);
-  return {{"apiVersion", "v1"},
-          {"kind", "Secret"},
-          {"metadata",
-           {{"name", name},
-            {"namespace", "argocd"},
-            {"labels", {{"argocd.argoproj.io/secret-type", type}}},
-            {"managedFields", managed}}},
-          {"data", d}};
+  json s = test::make_secret("argocd", name, data, {{kArgoSecretTypeLabel, type}});
+  s["metadata"]["managedFields"] = std::move(managed);
+  return s;
 }
 
 json managed_entry(const std::string& manager, const std::string& time, json fields) {

@@ -18,26 +18,13 @@ namespace {
 
 using nlohmann::json;
 using test::admin_client;
+using test::make_application;
+using test::make_argocd_repo_secret;
 using test::make_secret;
 using test::ScopedNamespace;
 
 constexpr const char* kCharts = "123456789012.dkr.ecr.us-east-1.amazonaws.com/charts";
 constexpr const char* kOther = "123456789012.dkr.ecr.us-east-1.amazonaws.com/other";
-
-json app(const std::string& ns, const std::string& name, const std::vector<std::string>& urls,
-         bool multi, const std::string& condition = "") {
-  return test::make_application(ns, name, urls, multi, condition);
-}
-
-json repo_secret(const std::string& ns, const std::string& name, const std::string& url,
-                 const std::string& kind = "repository", bool creds = true) {
-  std::map<std::string, std::string> data = {{"url", url}, {"type", "helm"}, {"enableOCI", "true"}};
-  if (creds) {
-    data["username"] = "AWS";
-    data["password"] = "pw";
-  }
-  return make_secret(ns, name, data, {{argocd::kArgoSecretTypeLabel, kind}});
-}
 
 TEST(ArgoRefreshRules, ModesParseAndPrint) {
   for (auto m : {RefreshMode::kNone, RefreshMode::kErrored, RefreshMode::kAll})
@@ -67,8 +54,9 @@ TEST_F(ArgoRefreshOnTestbed, ErroredApplicationsUsingTheRotatedRepositoryAreHard
   ScopedNamespace ns("argo-refresh");
   ScopedNamespace apps("argo-apps");
   const std::string n = ns.name();
-  for (const auto& s : {repo_secret(n, "charts", kCharts), repo_secret(n, "other", kOther),
-                        make_secret(n, "not-argo", {{"url", kCharts}})})
+  for (const auto& s :
+       {make_argocd_repo_secret(n, "charts", kCharts), make_argocd_repo_secret(n, "other", kOther),
+        make_secret(n, "not-argo", {{"url", kCharts}})})
     kube_->create(kube::resources::kSecrets, n, s);
   struct Case {
     std::string name;
@@ -76,16 +64,18 @@ TEST_F(ArgoRefreshOnTestbed, ErroredApplicationsUsingTheRotatedRepositoryAreHard
     bool refreshed;
   };
   std::vector<Case> cases = {
-      {"errored-single", app(n, "errored-single", {kCharts}, false, "ComparisonError"), true},
-      {"errored-multi", app(n, "errored-multi", {kOther, kCharts}, true, "ComparisonError"), true},
-      {"healthy", app(n, "healthy", {kCharts}, false), false},
-      {"errored-other-repo", app(n, "errored-other-repo", {kOther}, false, "ComparisonError"),
-       false},
+      {"errored-single", make_application(n, "errored-single", {kCharts}, false, "ComparisonError"),
+       true},
+      {"errored-multi",
+       make_application(n, "errored-multi", {kOther, kCharts}, true, "ComparisonError"), true},
+      {"healthy", make_application(n, "healthy", {kCharts}, false), false},
+      {"errored-other-repo",
+       make_application(n, "errored-other-repo", {kOther}, false, "ComparisonError"), false},
   };
   for (const auto& c : cases) kube_->create(argocd::kArgoApplications, n, c.body);
   // An errored app of the same repository in a namespace the refresher does not watch.
   kube_->create(argocd::kArgoApplications, apps.name(),
-                app(apps.name(), "elsewhere", {kCharts}, false, "ComparisonError"));
+                make_application(apps.name(), "elsewhere", {kCharts}, false, "ComparisonError"));
 
   ArgoRefresher refresher(*kube_, {});
   refresher.rotated(n, "charts");
@@ -104,9 +94,9 @@ TEST_F(ArgoRefreshOnTestbed, ErroredApplicationsUsingTheRotatedRepositoryAreHard
 TEST_F(ArgoRefreshOnTestbed, AFloodOfRotationsIsOneRefreshPerApplication) {
   ScopedNamespace ns("argo-flood");
   const std::string n = ns.name();
-  kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
+  kube_->create(kube::resources::kSecrets, n, make_argocd_repo_secret(n, "charts", kCharts));
   kube_->create(argocd::kArgoApplications, n,
-                app(n, "errored", {kCharts}, false, "ComparisonError"));
+                make_application(n, "errored", {kCharts}, false, "ComparisonError"));
 
   ArgoRefresher refresher(*kube_, {});
   for (int i = 0; i < 50; ++i) refresher.rotated(n, "charts");
@@ -131,11 +121,11 @@ TEST_F(ArgoRefreshOnTestbed, ModesAllAndNoneAndApplicationsInOtherNamespaces) {
   ScopedNamespace ns("argo-modes");
   ScopedNamespace apps("argo-modes-apps");
   const std::string n = ns.name();
-  kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
+  kube_->create(kube::resources::kSecrets, n, make_argocd_repo_secret(n, "charts", kCharts));
   kube_->create(argocd::kArgoApplications, apps.name(),
-                app(apps.name(), "healthy", {kCharts}, false));
+                make_application(apps.name(), "healthy", {kCharts}, false));
   kube_->create(argocd::kArgoApplications, apps.name(),
-                app(apps.name(), "errored", {kCharts}, false, "ComparisonError"));
+                make_application(apps.name(), "errored", {kCharts}, false, "ComparisonError"));
 
   ArgoRefreshOptions none;
   none.mode = RefreshMode::kNone;
@@ -158,10 +148,12 @@ TEST_F(ArgoRefreshOnTestbed, ModesAllAndNoneAndApplicationsInOtherNamespaces) {
 TEST_F(ArgoRefreshOnTestbed, TheBackgroundThreadGathersRotationsIntoOnePass) {
   ScopedNamespace ns("argo-thread");
   const std::string n = ns.name();
-  kube_->create(kube::resources::kSecrets, n, repo_secret(n, "charts", kCharts));
-  kube_->create(kube::resources::kSecrets, n, repo_secret(n, "other", kOther));
-  kube_->create(argocd::kArgoApplications, n, app(n, "a", {kCharts}, false, "ComparisonError"));
-  kube_->create(argocd::kArgoApplications, n, app(n, "b", {kOther}, false, "ComparisonError"));
+  kube_->create(kube::resources::kSecrets, n, make_argocd_repo_secret(n, "charts", kCharts));
+  kube_->create(kube::resources::kSecrets, n, make_argocd_repo_secret(n, "other", kOther));
+  kube_->create(argocd::kArgoApplications, n,
+                make_application(n, "a", {kCharts}, false, "ComparisonError"));
+  kube_->create(argocd::kArgoApplications, n,
+                make_application(n, "b", {kOther}, false, "ComparisonError"));
 
   ArgoRefreshOptions o;
   o.settle = std::chrono::milliseconds(300);

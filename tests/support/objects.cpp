@@ -18,6 +18,17 @@ nlohmann::json make_secret(const std::string& ns, const std::string& name,
           {"data", d}};
 }
 
+nlohmann::json make_argocd_repo_secret(const std::string& ns, const std::string& name,
+                                       const std::string& url, const std::string& kind,
+                                       bool creds) {
+  std::map<std::string, std::string> data = {{"url", url}, {"type", "helm"}, {"enableOCI", "true"}};
+  if (creds) {
+    data["username"] = "AWS";
+    data["password"] = "pw";
+  }
+  return make_secret(ns, name, data, {{"argocd.argoproj.io/secret-type", kind}});
+}
+
 nlohmann::json make_application(const std::string& ns, const std::string& name,
                                 const std::vector<std::string>& repo_urls, bool multi,
                                 const std::string& condition) {

@@ -23,4 +23,11 @@ nlohmann::json make_application(const std::string& ns, const std::string& name,
                                 const std::vector<std::string>& repo_urls, bool multi = false,
                                 const std::string& condition = "");
 
+// An Argo CD secret (label argocd.argoproj.io/secret-type: `kind`, that is
+// repository or repo-creds) in `ns` for the Helm OCI repository `url`: type
+// helm, enableOCI "true", and username AWS / password "pw" when `creds`.
+nlohmann::json make_argocd_repo_secret(const std::string& ns, const std::string& name,
+                                       const std::string& url,
+                                       const std::string& kind = "repository", bool creds = true);
+
 }  // namespace ecrhelm::test
