@@ -95,7 +95,8 @@ HELM4=$("$here/../scripts/testbed/build-peer.sh" helm4 | tail -1)
 password=$(${cmd[ecrhelm]})
 command -v htpasswd >/dev/null && command -v docker-registry >/dev/null ||
   { echo "bench: needs htpasswd and docker-registry (make deps)" >&2; exit 1; }
-htpasswd -Bbn AWS "$password" >"$work/htpasswd"
+# The password goes through stdin and the environment, never argv.
+htpasswd -iBn AWS <<<"$password" >"$work/htpasswd"
 rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf '%s\n' "version: 0.1" "log:" "  level: error" "storage:" "  filesystem:" \
   "    rootdirectory: $work/registry" "auth:" "  htpasswd:" "    realm: basic-realm" \
@@ -116,11 +117,12 @@ lorder=(ecrhelm-login awscli-v2+helm3 awscli-v2+helm4)
 for p in "${lorder[@]}"; do
   rm -f "$cfg"
   eval "${login[$p]}" >/dev/null 2>&1 || { echo "bench: $p failed" >&2; exit 1; }
-  python3 -c '
-import base64, json, sys
+  BENCH_PASSWORD=$password python3 -c '
+import base64, json, os, sys
 auths = json.load(open(sys.argv[1])).get("auths", {})
-sys.exit(0 if any(base64.b64decode(a.get("auth", "")).decode().endswith(":" + sys.argv[2])
-                  for a in auths.values()) else 1)' "$cfg" "$password" ||
+want = ":" + os.environ["BENCH_PASSWORD"]
+sys.exit(0 if any(base64.b64decode(a.get("auth", "")).decode().endswith(want)
+                  for a in auths.values()) else 1)' "$cfg" ||
     { echo "bench: $p wrote no config with the password" >&2; exit 1; }
 done
 
